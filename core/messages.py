@@ -1,0 +1,134 @@
+"""Typed messages: the only thing agents exchange, and the unit of storage, lineage and resume.
+
+A message's id is derived from who produced it and from what (see `derive_id`), never from a clock or a counter,
+so that a rerun or a resumed run produces the very same ids and the store can ignore what it already holds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_LENGTH = 24
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Image(BaseModel):
+    """An image carried by a message.
+
+    Rows keep only the content hash; the bytes go once into the store's `blobs` table, however many messages refer
+    to them. `data` is present on the message that introduces the image and on messages loaded with their blobs.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    sha256: str
+    mime: str = "image/png"
+    data: bytes | None = Field(default=None, exclude=True, repr=False)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, mime: str = "image/png") -> "Image":
+        return cls(sha256=hashlib.sha256(data).hexdigest(), mime=mime, data=data)
+
+    def data_url(self) -> str:
+        if self.data is None:
+            raise ValueError(f"image {self.sha256[:12]} was loaded without its bytes; load it with Store.blob()")
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode()}"
+
+
+class Message(BaseModel):
+    """Base of every message kind.
+
+    Subclasses set `kind` as a class-level default (`kind: str = "autoif.instruction"`) and add typed fields. The
+    runtime fills `id`, `campaign`, `agent` and `created_at` when the producing agent emits the message; agents set
+    `parents` (ids or messages) to record lineage.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=False)
+
+    kind: str = "message"
+    id: str = ""
+    campaign: str = ""
+    agent: str = ""
+    parents: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=_now)
+
+    BASE_FIELDS: ClassVar[tuple[str, ...]] = ("kind", "id", "campaign", "agent", "parents", "created_at")
+
+    @field_validator("parents", mode="before")
+    @classmethod
+    def _parent_ids(cls, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, (Message, str)):
+            value = [value]
+        return [v.id if isinstance(v, Message) else v for v in value]
+
+    def payload(self) -> dict[str, Any]:
+        """The kind-specific fields, as JSON-ready data (images as references)."""
+        return self.model_dump(mode="json", exclude=set(self.BASE_FIELDS))
+
+    def images(self) -> list[Image]:
+        """Every image reachable from this message's fields, for the store to save once by hash."""
+        found: list[Image] = []
+        _collect_images(self, found)
+        return found
+
+    @classmethod
+    def kind_name(cls) -> str:
+        return cls.model_fields["kind"].default
+
+
+def _collect_images(value: Any, found: list[Image]) -> None:
+    if isinstance(value, Image):
+        found.append(value)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _collect_images(getattr(value, name), found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_images(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_images(item, found)
+
+
+class Failure(Message):
+    """An input an agent could not handle. Recorded like any message, so failures are queryable and resumable."""
+
+    kind: str = "failure"
+    error_type: str
+    error: str
+    input_kind: str = ""
+
+
+class Record(Message):
+    """A generic row of data (for example a line of a JSONL file) with free-form fields."""
+
+    kind: str = "record"
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def stable_hash(value: Any, length: int = ID_LENGTH) -> str:
+    """A short hex digest of JSON-serialisable data, independent of dict ordering."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def derive_id(campaign: str, agent: str, config_hash: str, kind: str, parents: list[str], ordinal: int,
+              salt: str = "") -> str:
+    """Deterministic message id: the same producer fed the same inputs emits the same ids on every run.
+
+    `ordinal` numbers the messages one agent emits for one set of parents (or, for sources, within a round), so it
+    does not depend on how inputs were batched.
+    """
+    return stable_hash([campaign, agent, config_hash, kind, sorted(parents), ordinal, salt])
+
