@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: a virtual environment with the pinned CPU build of torch and the project,
+# a running Docker daemon, the sandbox image, and the embedded model's safetensors cache. Each step is skipped
+# when already done, so the demo and test commands can both call this every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${SYNTHLOOM_VENV:-.venv}
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating virtual environment $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+
+# torch first and pinned: a plain `torch` requirement resolves to CUDA wheels of several GB.
+if ! "$PY" -c "import torch" 2>/dev/null; then
+  say "installing torch==2.13.0 (CPU build)"
+  "$PY" -m pip install -q torch==2.13.0
+fi
+
+stamp="$VENV/.synthloom-installed"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing synthloom and its pinned dependencies"
+  "$PY" -m pip install -q -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+
+bash scripts/ensure_docker.sh
+"$VENV/bin/synthloom" sandbox build
+"$VENV/bin/synthloom" models prepare
+say "ready"

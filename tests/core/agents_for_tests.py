@@ -1,0 +1,97 @@
+"""A test plugin: agents that exercise rounds, targets, barriers, failures and images."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from synthloom.agents import Agent, AgentConfig, SourceConfig
+from synthloom.context import Context
+from synthloom.hookspecs import hookimpl
+from synthloom.messages import Image, Message
+
+
+class Number(Message):
+    kind: str = "testing.number"
+    value: int
+    round: int = 0
+
+
+class Total(Message):
+    kind: str = "testing.total"
+    total: int
+    count: int
+
+
+class Picture(Message):
+    kind: str = "testing.picture"
+    image: Image
+    caption: str
+
+
+class CountConfig(SourceConfig):
+    per_round: int = 5
+
+
+class Count(Agent):
+    name = "testing.count"
+    produces = (Number,)
+    Config = CountConfig
+
+    def produce(self, ctx: Context) -> list[Number]:
+        base = ctx.round * self.config.per_round
+        return [Number(value=base + i, round=ctx.round) for i in range(self.config.per_round)]
+
+
+class FailOnConfig(AgentConfig):
+    fail_multiples_of: int = 7
+
+
+class Square(Agent):
+    """Squares numbers, failing on multiples of `fail_multiples_of` (to test per-item isolation)."""
+
+    name = "testing.square"
+    consumes = (Number,)
+    produces = (Number,)
+    Config = FailOnConfig
+    batch_size = 4
+
+    def handle(self, batch: list[Number], ctx: Context) -> list[Number]:
+        out = []
+        for item in batch:
+            if item.value % self.config.fail_multiples_of == 0:
+                raise ValueError(f"refusing {item.value}")
+            out.append(Number(parents=[item], value=item.value ** 2, round=item.round))
+        return out
+
+
+class Sum(Agent):
+    name = "testing.sum"
+    consumes = (Number,)
+    produces = (Total,)
+    barrier = True
+
+    def handle(self, batch: list[Number], ctx: Context) -> list[Total]:
+        return [Total(parents=batch, total=sum(n.value for n in batch), count=len(batch))]
+
+
+class Draw(Agent):
+    name = "testing.draw"
+    consumes = (Number,)
+    produces = (Picture,)
+    threaded = True
+
+    def handle(self, batch: list[Number], ctx: Context) -> list[Picture]:
+        shared = Image.from_bytes(b"\x89PNG same bytes for every picture")
+        return [Picture(parents=[n], image=shared, caption=f"picture {n.value}") for n in batch]
+
+
+@hookimpl
+def register_message_kinds(register: Callable[[type], None]) -> None:
+    for kind in (Number, Total, Picture):
+        register(kind)
+
+
+@hookimpl
+def register_agents(register: Callable[[type], None]) -> None:
+    for agent in (Count, Square, Sum, Draw):
+        register(agent)

@@ -1,0 +1,144 @@
+"""The runtime on in-process campaigns: wiring, batching, failures, rounds, targets, barriers, images, seeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from synthloom.store import query
+from tests.core.helpers import write_campaign, write_prompts
+
+COUNT_SQUARE_SUM = """
+name: numbers
+agents:
+  - name: count
+    use: testing.count
+    with: {rounds: 3, per_round: 5}
+  - name: square
+    use: testing.square
+    with: {fail_multiples_of: 7}
+  - name: total
+    use: testing.sum
+    inputs: [square]
+"""
+
+
+def test_rounds_failures_and_barrier(tmp_path: Path, run_campaign) -> None:
+    summary, store = run_campaign(write_campaign(tmp_path, COUNT_SQUARE_SUM))
+    assert summary["status"] == "finished"
+    # 3 rounds x 5 numbers: 0..14; 0 and 7 and 14 are refused by the square agent, one failure each.
+    _, failures = query(store, "SELECT error_type, error FROM failure ORDER BY error")
+    assert [f[1] for f in failures] == ["ValueError: refusing 0", "ValueError: refusing 14",
+                                        "ValueError: refusing 7"]
+    _, squares = query(store, "SELECT value FROM testing_number WHERE agent = 'square' ORDER BY value")
+    assert [s[0] for s in squares] == sorted(v * v for v in range(15) if v % 7)
+    # The barrier saw every square (and only squares: `inputs: [square]`), once.
+    _, totals = query(store, "SELECT total, count FROM testing_total")
+    assert totals == [(sum(v * v for v in range(15) if v % 7), 12)]
+    assert summary["agents"]["square"]["failed"] == 3
+
+
+def test_target_stops_a_source_early(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, """
+        name: target
+        agents:
+          - name: count
+            use: testing.count
+            with: {rounds: 100, per_round: 4, target: 10}
+    """)
+    summary, store = run_campaign(path)
+    _, rows = query(store, "SELECT count(*) FROM testing_number")
+    assert rows == [(10,)]
+    assert summary["agents"]["count"]["handled"] == 3
+
+
+def test_ids_are_deterministic_across_runs(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, COUNT_SQUARE_SUM)
+    _, first = run_campaign(path, tmp_path / "a.duckdb")
+    _, second = run_campaign(path, tmp_path / "b.duckdb")
+    sql = "SELECT id, kind, parents, payload::VARCHAR FROM messages ORDER BY id"
+    assert query(first, sql)[1] == query(second, sql)[1]
+
+
+def test_rerun_on_a_finished_store_adds_nothing(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, COUNT_SQUARE_SUM)
+    _, store = run_campaign(path)
+    before = query(store, "SELECT count(*) FROM messages")[1]
+    summary, _ = run_campaign(path, store)
+    assert query(store, "SELECT count(*) FROM messages")[1] == before
+    assert all(a["handled"] == 0 for a in summary["agents"].values())
+
+
+def test_images_are_stored_once_by_hash(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, """
+        name: pictures
+        agents:
+          - name: count
+            use: testing.count
+            with: {per_round: 6}
+          - name: draw
+            use: testing.draw
+    """)
+    _, store = run_campaign(path)
+    _, blobs = query(store, "SELECT count(*), sum(octet_length(data)) FROM blobs")
+    assert blobs[0][0] == 1
+    _, rows = query(store, "SELECT image FROM testing_picture")
+    assert len(rows) == 6
+    refs = {json.loads(r[0])["sha256"] for r in rows}
+    assert len(refs) == 1 and "data" not in json.loads(rows[0][0])
+
+
+def test_transient_errors_are_retried_and_malformed_output_fails_one_item(tmp_path: Path, run_campaign) -> None:
+    write_prompts(tmp_path, 6)
+    path = write_campaign(tmp_path, """
+        name: faults
+        models:
+          default:
+            backend: replay
+            rules:
+              - {match: "number 1 ", fail: transient, times: 2}
+              - {match: "number 3 ", fail: error}
+              - {match: "Rate the response", reply: "Score: 7"}
+              - {match: "Write", reply: "fine"}
+        agents:
+          - {name: load, use: basic.load_jsonl, with: {path: prompts.jsonl}}
+          - {name: generate, use: basic.generate}
+    """)
+    summary, store = run_campaign(path)
+    assert summary["status"] == "finished"
+    _, generated = query(store, "SELECT instruction FROM basic_generated ORDER BY instruction")
+    assert len(generated) == 5 and not any("number 3 " in g[0] for g in generated)
+    _, failures = query(store, "SELECT error FROM failure")
+    assert len(failures) == 1 and "injected an error" in failures[0][0]
+    _, calls = query(store, "SELECT count(*) FILTER (WHERE error IS NOT NULL), count(*) FROM model_calls "
+                            "WHERE NOT cached")
+    errors, fresh = calls[0]
+    assert errors >= 1 and fresh >= 6
+
+
+def test_agent_emitting_an_undeclared_kind_is_recorded_as_failure(tmp_path: Path, run_campaign, registry) -> None:
+    from synthloom.agents import Agent
+    from tests.core.agents_for_tests import Number, Total
+
+    class Liar(Agent):
+        name = "testing.liar"
+        consumes = (Number,)
+        produces = (Number,)
+
+        def handle(self, batch, ctx):
+            return [Total(parents=[n], total=1, count=1) for n in batch]
+
+    registry.agents["testing.liar"] = Liar
+    try:
+        path = write_campaign(tmp_path, """
+            name: liar
+            agents:
+              - {name: count, use: testing.count, with: {per_round: 2}}
+              - {name: liar, use: testing.liar}
+        """)
+        summary, store = run_campaign(path)
+    finally:
+        del registry.agents["testing.liar"]
+    _, failures = query(store, "SELECT error FROM failure")
+    assert len(failures) == 2 and "does not declare" in failures[0][0]
+    assert summary["agents"]["liar"]["failed"] == 2
