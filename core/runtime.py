@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import logging
 import signal
 import time
 from collections import deque
@@ -24,6 +25,7 @@ from synthloom.errors import BudgetExhausted, ConfigError, PluginError, Synthloo
 from synthloom.messages import Failure, Message, derive_id, stable_hash
 from synthloom.writer import StoreWriter
 
+logger = logging.getLogger("synthloom.runtime")
 LINGER_S = 0.02
 BARRIER_MARK = "__barrier__"
 
@@ -248,7 +250,7 @@ class Runtime:
         self.writer.start()
         for node in self.nodes.values():
             node.ctx = self._make_context(node)
-        self.registry.pm.hook.on_campaign_start(campaign=self.campaign, store=str(self.store_path))
+        self._notify("on_campaign_start", campaign=self.campaign, store=str(self.store_path))
         progress = self.progress_factory(self) if self.progress_factory else None
         try:
             if progress:
@@ -282,7 +284,7 @@ class Runtime:
             con.execute("UPDATE campaigns SET status = ?, updated_at = now() WHERE name = ?",
                         [self.status, self.campaign.name])
         summary = self.summary()
-        self.registry.pm.hook.on_campaign_end(campaign=self.campaign, summary=summary)
+        self._notify("on_campaign_end", campaign=self.campaign, summary=summary)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -453,14 +455,23 @@ class Runtime:
             outputs = self._finalize(node, [self._failure(item, failure) for item in batch], batch)
             node.stats.failed += len(batch)
             for item in batch:
-                self.registry.pm.hook.on_item_failed(campaign=self.campaign, agent=node.name, item=item,
-                                                     error=failure)
+                self._notify("on_item_failed", campaign=self.campaign, agent=node.name, item=item, error=failure)
         self.writer.add_outputs(node.name, marks or [m.id for m in batch], outputs)
         self.writer.check()
         node.stats.handled += len(batch)
         node.stats.produced += sum(1 for m in outputs if not isinstance(m, Failure))
         self._route(node, outputs)
-        self.registry.pm.hook.on_batch_done(campaign=self.campaign, agent=node.name, inputs=batch, outputs=outputs)
+        self._notify("on_batch_done", campaign=self.campaign, agent=node.name, inputs=batch, outputs=outputs)
+
+    def _notify(self, hook: str, **kwargs: Any) -> None:
+        """Call observers one by one: a raising observer is logged against its plugin, never stops the campaign."""
+        pm = self.registry.pm
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            try:
+                impl.function(**{name: kwargs[name] for name in impl.argnames})
+            except Exception as error:
+                logger.warning("plugin %r failed in %s: %s: %s", pm.get_name(impl.plugin), hook,
+                               type(error).__name__, error)
 
     def _failure(self, item: Message, error: BaseException) -> Failure:
         text = str(error) if isinstance(error, SynthloomError) else f"{type(error).__name__}: {error}"

@@ -95,3 +95,27 @@ def register_message_kinds(register: Callable[[type], None]) -> None:
 def register_agents(register: Callable[[type], None]) -> None:
     for agent in (Count, Square, Sum, Draw):
         register(agent)
+
+
+EVENTS: list[tuple[str, str]] = []
+
+
+@hookimpl
+def on_campaign_start(campaign, store) -> None:
+    EVENTS.append(("start", campaign.name))
+
+
+@hookimpl
+def on_item_failed(campaign, agent, item, error) -> None:
+    EVENTS.append(("failed", f"{agent}:{error}"))
+
+
+@hookimpl
+def on_batch_done(campaign, agent, inputs, outputs) -> None:
+    EVENTS.append(("batch", agent))
+    raise RuntimeError("a broken observer must not stop the campaign")
+
+
+@hookimpl
+def on_campaign_end(campaign, summary) -> None:
+    EVENTS.append(("end", summary["status"]))

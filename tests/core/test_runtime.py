@@ -142,3 +142,16 @@ def test_agent_emitting_an_undeclared_kind_is_recorded_as_failure(tmp_path: Path
     _, failures = query(store, "SELECT error FROM failure")
     assert len(failures) == 2 and "does not declare" in failures[0][0]
     assert summary["agents"]["liar"]["failed"] == 2
+
+
+def test_observer_hooks_fire_and_a_raising_observer_is_contained(tmp_path: Path, run_campaign, caplog) -> None:
+    from tests.core.agents_for_tests import EVENTS
+
+    EVENTS.clear()
+    summary, _ = run_campaign(write_campaign(tmp_path, COUNT_SQUARE_SUM))
+    assert summary["status"] == "finished"
+    assert EVENTS[0] == ("start", "numbers") and EVENTS[-1] == ("end", "finished")
+    assert sorted(e[1] for e in EVENTS if e[0] == "failed") == [
+        "square:refusing 0", "square:refusing 14", "square:refusing 7"]
+    assert {e[1] for e in EVENTS if e[0] == "batch"} == {"square", "total"}
+    assert "plugin 'testing' failed in on_batch_done" in caplog.text
