@@ -97,21 +97,31 @@ class ModelClient:
                 self.writer.add_model_call(self._row(op, key, requests[i], response, cached=True))
         if missing:
             self.budget.check()
-            todo = [requests[i] for i in missing]
-            started = time.perf_counter()
-            fresh = await self.retry.run(lambda: call(todo))
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            if len(fresh) != len(todo):
-                raise TransientBackendError(
-                    f"backend {self.backend.id!r} returned {len(fresh)} responses for {len(todo)} requests"
-                )
-            for i, response in zip(missing, fresh):
-                if not response.latency_ms:
-                    response.latency_ms = elapsed_ms / len(todo)
-                results[i] = response
-                self.writer.add_model_call(self._row(op, keys[i], requests[i], response, cached=False))
-                self.budget.spend(response)
+            if getattr(self.backend, "independent_requests", False):
+                # Per-request calls (APIs): each is recorded the moment it completes, so that an interrupted batch
+                # keeps, and never pays again for, the calls that had finished.
+                await asyncio.gather(*(self._fresh_batch(op, [keys[i]], [requests[i]], call, results, [i])
+                                       for i in missing))
+            else:
+                await self._fresh_batch(op, [keys[i] for i in missing], [requests[i] for i in missing], call,
+                                        results, missing)
         return results
+
+    async def _fresh_batch(self, op: str, keys: list[str], todo: list[Any], call: Callable, results: list[Any],
+                           indexes: list[int]) -> None:
+        started = time.perf_counter()
+        fresh = await self.retry.run(lambda: call(todo))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if len(fresh) != len(todo):
+            raise TransientBackendError(
+                f"backend {self.backend.id!r} returned {len(fresh)} responses for {len(todo)} requests"
+            )
+        for i, key, request, response in zip(indexes, keys, todo, fresh):
+            if not response.latency_ms:
+                response.latency_ms = elapsed_ms / len(todo)
+            results[i] = response
+            self.writer.add_model_call(self._row(op, key, request, response, cached=False))
+            self.budget.spend(response)
 
     def _row(self, op: str, key: str, request: Any, response: Any, cached: bool) -> dict[str, Any]:
         return {

@@ -505,6 +505,10 @@ class _LazyBackend:
     def can_score(self) -> bool:
         return self._get().can_score
 
+    @property
+    def independent_requests(self) -> bool:
+        return getattr(self._get(), "independent_requests", False)
+
     async def generate(self, requests: list[Any]) -> list[Any]:
         return await self._get().generate(requests)
 

@@ -117,7 +117,12 @@ class ScoreResponse(BaseModel):
 
 @runtime_checkable
 class Backend(Protocol):
-    """What every backend implements. Both methods take and return whole batches, in order."""
+    """What every backend implements. Both methods take and return whole batches, in order.
+
+    A backend may also set `independent_requests = True` (APIs billed per request): ModelClient then sends each
+    request of a batch as its own concurrent call and records it the moment it completes, so an interrupted batch
+    keeps the calls that finished.
+    """
 
     id: str
     can_score: bool

@@ -1,0 +1,69 @@
+"""ModelClient over the real store writer: cache hits, call logging, and an interrupted batch of API calls."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from synthloom.backends.base import GenerateRequest, GenerateResponse, Generation
+from synthloom.budget import Budget
+from synthloom.context import ModelClient
+from synthloom.store import query
+from synthloom.writer import StoreWriter
+
+
+class SlowAPI:
+    """Answers prompts containing 'slow' only after a long wait, the others at once; billed per request."""
+
+    id = "fake-api"
+    can_score = False
+    independent_requests = True
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def generate(self, requests: list[GenerateRequest]) -> list[GenerateResponse]:
+        for request in requests:
+            self.calls.append(request.prompt or "")
+            if "slow" in (request.prompt or ""):
+                await asyncio.sleep(30)
+        return [GenerateResponse(generations=[Generation(text="done")], prompt_tokens=3, completion_tokens=1,
+                                 cost=0.01) for _ in requests]
+
+    async def score(self, requests):  # pragma: no cover - not used
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def test_interrupted_batch_keeps_finished_calls_and_resume_does_not_pay_twice(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    prompts = [f"fast {i}" for i in range(5)] + ["slow one"]
+    requests = [GenerateRequest(prompt=p) for p in prompts]
+    backend = SlowAPI()
+    writer = StoreWriter(store, "c")
+    client = ModelClient("default", backend, "agent", writer, Budget())
+
+    async def interrupted() -> None:
+        task = asyncio.create_task(client.generate(requests))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupted())
+    writer.close()
+    _, rows = query(store, "SELECT count(*), sum(cost) FROM model_calls WHERE NOT cached")
+    assert rows[0][0] == 5 and rows[0][1] == pytest.approx(0.05)
+
+    resumed = SlowAPI()
+    writer = StoreWriter(store, "c")
+    client = ModelClient("default", resumed, "agent", writer, Budget())
+    fast_only = asyncio.run(client.generate(requests[:5]))
+    writer.close()
+    assert resumed.calls == [] and all(r.cached for r in fast_only)
+    _, rows = query(store, "SELECT cached, count(*) FROM model_calls GROUP BY 1 ORDER BY 1")
+    assert rows == [(False, 5), (True, 5)]
