@@ -18,7 +18,8 @@ def _runtime(**stats) -> SimpleNamespace:
 
 def test_rates_queue_and_eta() -> None:
     (row,) = rows(_runtime(received=40, handled=10, calls=120, tokens=6000, cost=0.5, in_flight=0))
-    assert row["queue"] == 30 and row["calls/min"] == 120 and row["tok/min"] == 6000
+    assert row["queue"] == 30
+    assert abs(row["calls/min"] - 120) < 1 and abs(row["tok/min"] - 6000) < 10
     assert row["eta"] == "3.0m"  # 30 queued at 10 per minute
     (done,) = rows(_runtime(handled=10, done=True))
     assert done["eta"] == "done"
