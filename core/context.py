@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence, TypeVar
 
 from synthloom.backends.base import (
     Backend,
+    ChatMessage,
     GenerateRequest,
     GenerateResponse,
     ScoreRequest,
@@ -72,6 +73,19 @@ class ModelClient:
 
     async def generate(self, requests: Sequence[GenerateRequest]) -> list[GenerateResponse]:
         return await self._call("generate", list(requests), GenerateResponse, self.backend.generate)
+
+    async def chat(self, prompts: Sequence[str], *, system: str | None = None, seeds: Sequence[int] | None = None,
+                   **sampling: Any) -> list[GenerateResponse]:
+        """One single-turn chat request per prompt (the common case), with shared sampling parameters.
+
+        `seeds`, when given, holds one seed per prompt (usually `ctx.seed_for(input.id)`), so that sampling does not
+        depend on how inputs were batched.
+        """
+        head = [ChatMessage(role="system", content=system)] if system else []
+        requests = [GenerateRequest(messages=[*head, ChatMessage(role="user", content=prompt)],
+                                    seed=seeds[i] if seeds is not None else None, **sampling)
+                    for i, prompt in enumerate(prompts)]
+        return await self.generate(requests)
 
     async def score(self, requests: Sequence[ScoreRequest]) -> list[ScoreResponse]:
         if not self.backend.can_score:

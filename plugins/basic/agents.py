@@ -8,7 +8,6 @@ import re
 from pydantic import Field
 
 from synthloom.agents import Agent, AgentConfig, SourceConfig
-from synthloom.backends.base import ChatMessage, GenerateRequest
 from synthloom.context import Context
 from synthloom.errors import ConfigError
 from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
@@ -64,11 +63,6 @@ class GenerateConfig(AgentConfig):
     max_tokens: int = Field(default=256, ge=1)
 
 
-def _chat(system: str | None, user: str) -> list[ChatMessage]:
-    turns = [ChatMessage(role="system", content=system)] if system else []
-    return turns + [ChatMessage(role="user", content=user)]
-
-
 class Generate(Agent):
     """Answers each prompt with the agent's model."""
 
@@ -81,11 +75,9 @@ class Generate(Agent):
 
     async def handle(self, batch: list[Prompt], ctx: Context) -> list[Generated]:
         cfg = self.config
-        requests = [GenerateRequest(messages=_chat(cfg.system, cfg.template.format(instruction=p.instruction,
-                                                                                   **p.extra)),
-                                    temperature=cfg.temperature, max_tokens=cfg.max_tokens, seed=ctx.seed_for(p.id))
-                    for p in batch]
-        responses = await ctx.model().generate(requests)
+        responses = await ctx.model().chat([cfg.template.format(instruction=p.instruction, **p.extra) for p in batch],
+                                           system=cfg.system, seeds=[ctx.seed_for(p.id) for p in batch],
+                                           temperature=cfg.temperature, max_tokens=cfg.max_tokens)
         return [Generated(parents=[prompt], instruction=prompt.instruction, response=response.texts()[0])
                 for prompt, response in zip(batch, responses)]
 
@@ -109,10 +101,8 @@ class Judge(Agent):
 
     async def handle(self, batch: list[Generated], ctx: Context) -> list[Judged]:
         cfg = self.config
-        requests = [GenerateRequest(messages=_chat(None, cfg.template.format(instruction=g.instruction,
-                                                                             response=g.response)),
-                                    max_tokens=cfg.max_tokens) for g in batch]
-        responses = await ctx.model().generate(requests)
+        responses = await ctx.model().chat([cfg.template.format(instruction=g.instruction, response=g.response)
+                                            for g in batch], max_tokens=cfg.max_tokens)
         pattern = re.compile(cfg.pattern)
         out = []
         for item, response in zip(batch, responses):
