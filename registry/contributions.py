@@ -82,6 +82,9 @@ def build_registry(extra: list[tuple[str, object]] | None = None) -> Registry:
     def collect(hook: str, table: dict[str, Any], section: str, named: bool) -> None:
         for impl in getattr(pm.hook, hook).get_hookimpls():
             plugin = pm.get_name(impl.plugin) or "?"
+            if plugin in by_name and by_name[plugin].error:
+                continue
+            staged: list[tuple[str, Any]] = []
 
             def register(*args: Any) -> None:
                 if named:
@@ -91,6 +94,17 @@ def build_registry(extra: list[tuple[str, object]] | None = None) -> Registry:
                 else:
                     (obj,) = args
                     name = _validate_agent(plugin, obj) if section == "agents" else _validate_kind(plugin, obj)
+                staged.append((name, obj))
+
+            try:
+                impl.function(register=register)
+            except Exception as error:  # recorded against the plugin: the others stay usable
+                text = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
+                if plugin in by_name:
+                    by_name[plugin].error = f"{hook} failed: {text}"
+                    continue
+                raise PluginError(f"plugin {plugin!r} failed in {hook}: {text}") from error
+            for name, obj in staged:
                 previous = registry.owner.get((section, name))
                 if previous is not None and previous != plugin and table.get(name) is not obj:
                     raise PluginError(f"{section[:-1]} {name!r} is registered by both {previous!r} and {plugin!r}",
@@ -99,13 +113,6 @@ def build_registry(extra: list[tuple[str, object]] | None = None) -> Registry:
                 registry.owner[(section, name)] = plugin
                 if plugin in by_name:
                     by_name[plugin].contributes.setdefault(section, []).append(name)
-
-            try:
-                impl.function(register=register)
-            except PluginError:
-                raise
-            except Exception as error:
-                raise PluginError(f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}") from error
 
     collect("register_message_kinds", registry.kinds, "kinds", named=False)
     collect("register_agents", registry.agents, "agents", named=False)

@@ -59,7 +59,7 @@ def load_plugins(extra: list[tuple[str, object]] | None = None) -> tuple[pluggy.
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
-        except Exception as error:  # a broken plugin must not take the host down; it is reported by name
+        except (Exception, SystemExit) as error:  # a broken plugin must not take the host down; reported by name
             info.error = f"{type(error).__name__}: {error}"
     for name, module in extra or []:
         pm.register(module, name=name)
