@@ -381,11 +381,19 @@ class Runtime:
             assert node.ctx is not None
             ctx = node.ctx.with_round(round_)
             try:
-                outputs = await self._invoke(node, lambda: node.agent.produce(ctx))
+                outputs = self._finalize(node, await self._invoke(node, lambda: node.agent.produce(ctx)), [],
+                                         salt=f"round{round_}")
             except BudgetExhausted as error:
                 self._stop("budget", str(error))
                 return
-            outputs = self._finalize(node, outputs, [], salt=f"round{round_}")
+            except (ConfigError, asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as error:  # the round is recorded as failed and the campaign goes on downstream
+                failure = Failure(error_type=type(error).__name__, error=f"round {round_}: {error}"[:4000])
+                self.writer.add_outputs(node.name, [mark], self._finalize(node, [failure], [], f"round{round_}"))
+                node.stats.failed += 1
+                self._notify("on_item_failed", campaign=self.campaign, agent=node.name, item=None, error=error)
+                return
             if target is not None:
                 outputs = outputs[: max(0, target - node.stats.produced)]
             self.writer.add_outputs(node.name, [mark], outputs)
@@ -514,6 +522,12 @@ class _LazyBackend:
 
     async def score(self, requests: list[Any]) -> list[Any]:
         return await self._get().score(requests)
+
+    def __getattr__(self, name: str) -> Any:
+        """Backend-specific attributes (a transformers backend's `tokenizer`) reach through to the backend."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
 
 
 class _CountingModelClient(ModelClient):

@@ -26,6 +26,9 @@ from synthloom.errors import CannotScoreError, ConfigError, TransientBackendErro
 from synthloom.messages import stable_hash
 
 
+_BACKREF = re.compile(r"\\(\d|g<)")
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -115,7 +118,7 @@ class ReplayBackend:
                     return GenerateResponse(generations=[], error=f"replay rule {rule.match!r} injected an error")
                 continue
             replies = rule.reply if isinstance(rule.reply, list) else [rule.reply]
-            return _as_response([found.expand(r) for r in replies], request)
+            return _as_response([found.expand(r) if _BACKREF.search(r) else r for r in replies], request)
         if self.options.default is not None:
             return _as_response([self.options.default], request)
         return GenerateResponse(generations=[], error=f"no replay rule matches the prompt {text[:80]!r}")

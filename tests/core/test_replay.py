@@ -52,3 +52,9 @@ def test_bad_options_and_scoring_without_function() -> None:
     assert backend.can_score is False
     with pytest.raises(CannotScoreError):
         asyncio.run(backend.score([]))
+
+
+def test_replies_without_group_references_are_kept_literally() -> None:
+    reply = '{"func": "def evaluate(r):\\n    return True"}'
+    backend = create(ModelSpec(backend="replay", rules=[{"match": "x", "reply": reply}]))
+    assert _ask(backend, "x").texts() == [reply]

@@ -155,3 +155,30 @@ def test_observer_hooks_fire_and_a_raising_observer_is_contained(tmp_path: Path,
         "square:refusing 0", "square:refusing 14", "square:refusing 7"]
     assert {e[1] for e in EVENTS if e[0] == "batch"} == {"square", "total"}
     assert "plugin 'testing' failed in on_batch_done" in caplog.text
+
+
+def test_a_source_that_raises_records_a_failure_and_the_campaign_finishes(tmp_path: Path, run_campaign,
+                                                                           registry) -> None:
+    from synthloom.agents import Agent
+    from tests.core.agents_for_tests import Number
+
+    class Broken(Agent):
+        name = "testing.broken_source"
+        produces = (Number,)
+
+        def produce(self, ctx):
+            raise RuntimeError("disk on fire")
+
+    registry.agents["testing.broken_source"] = Broken
+    try:
+        path = write_campaign(tmp_path, """
+            name: broken
+            agents:
+              - {name: source, use: testing.broken_source}
+              - {name: square, use: testing.square}
+        """)
+        summary, store = run_campaign(path)
+    finally:
+        del registry.agents["testing.broken_source"]
+    assert summary["status"] == "finished"
+    assert query(store, "SELECT error FROM failure")[1] == [("round 0: disk on fire",)]
