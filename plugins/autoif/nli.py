@@ -1,0 +1,67 @@
+"""Natural-language inference for the back-translation check: does an instruction contradict its back-translation?
+
+The reference uses the mDeBERTa-v3-base-xnli classifier, which cannot be fetched here, so the default judge is the
+campaign's own model, prompted for one label; any local sequence-classification model directory works as well
+(its `id2label` must name a "contradiction" label).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+from synthloom.backends.base import ChatMessage, GenerateRequest
+from synthloom.errors import ConfigError
+from synthloom.plugins.autoif import prompts
+from synthloom.plugins.autoif.parsing import parse_nli_label
+
+
+async def judge_with_model(client: Any, pairs: Sequence[tuple[str, str]], max_tokens: int = 8) -> list[str]:
+    """One label per (premise, hypothesis); a failed call or an unreadable reply is 'unknown'."""
+    requests = [GenerateRequest(messages=[ChatMessage(role="user", content=prompts.nli_judge(p, h))],
+                                max_tokens=max_tokens, temperature=0.0) for p, h in pairs]
+    responses = await client.generate(requests) if requests else []
+    return [parse_nli_label(r.generations[0].text) if r.error is None and r.generations else "unknown"
+            for r in responses]
+
+
+class ClassifierNLI:
+    """A local `AutoModelForSequenceClassification`, loaded once per directory and shared by all batches."""
+
+    _loaded: dict[str, "ClassifierNLI"] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.model = AutoModelForSequenceClassification.from_pretrained(str(path)).eval()
+        labels = {int(i): str(name).lower() for i, name in self.model.config.id2label.items()}
+        if "contradiction" not in labels.values():
+            raise ConfigError(f"the NLI model in {str(path)!r} has no 'contradiction' label ({labels})",
+                              hint="use an NLI classifier whose config.id2label names entailment/neutral/contradiction")
+        self.labels = labels
+
+    @classmethod
+    def load(cls, path: Path) -> "ClassifierNLI":
+        if not path.is_dir():
+            raise ConfigError(f"NLI model directory {str(path)!r} does not exist",
+                              hint="give a local directory saved with save_pretrained()")
+        with cls._lock:
+            key = str(path.resolve())
+            if key not in cls._loaded:
+                cls._loaded[key] = cls(path)
+            return cls._loaded[key]
+
+    def labels_for(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Premise first, hypothesis second, truncated to the model's length, as in the reference."""
+        import torch
+
+        if not pairs:
+            return []
+        encoded = self.tokenizer([p for p, _ in pairs], [h for _, h in pairs], truncation=True, padding=True,
+                                 return_tensors="pt")
+        with torch.no_grad():
+            logits = self.model(**encoded).logits
+        return [self.labels[int(i)] for i in logits.argmax(-1).tolist()]
