@@ -1,0 +1,107 @@
+"""Message kinds of the selection plugin.
+
+`selection.sample` is the Alpaca-format unit (instruction, input, output) that scorers read, and that the reflection
+plugin writes back in its reflected variants. Scores and decisions are separate kinds so that every number and every
+reason for dropping a sample stays queryable in the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from synthloom.messages import Message
+
+Variant = Literal["original", "instruction", "response", "both"]
+
+
+class Sample(Message):
+    """One Alpaca-format training sample.
+
+    `variant` says which Selective Reflection-Tuning version this is: the original, the instruction-reflected pair
+    (new instruction and its answer), the response-reflected pair, or both reflections applied. `origin` is the id
+    of the original sample every variant descends from ("" on originals, which are their own origin).
+    """
+
+    kind: str = "selection.sample"
+    instruction: str
+    input: str = ""
+    output: str
+    variant: Variant = "original"
+    origin: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    def group(self) -> str:
+        """The id shared by a sample and all its reflected variants."""
+        return self.origin or self.id
+
+    def user_text(self) -> str:
+        return f"{self.instruction}\n\n{self.input}" if self.input else self.instruction
+
+    def to_sft(self) -> dict[str, Any]:
+        return {"messages": [{"role": "user", "content": self.user_text()},
+                             {"role": "assistant", "content": self.output}]}
+
+
+class _Scored(Message):
+    """Fields every score kind carries so that selectors never need a join to see the sample."""
+
+    sample_id: str
+    origin: str
+    variant: Variant = "original"
+    instruction: str
+    input: str = ""
+    output: str
+    reason: str | None = None
+
+    def to_sft(self) -> dict[str, Any]:
+        return Sample(instruction=self.instruction, input=self.input, output=self.output).to_sft()
+
+
+class IFDScore(_Scored):
+    """IFD and, when asked for, reversed IFD of one sample, with the losses they come from.
+
+    `ifd` is the loss ratio s(A|Q)/s(A) of Cherry LLM; `ifd_ppl` the perplexity ratio of Superfiltering and
+    Selective Reflection-Tuning. `rifd` is ppl(Q|reverse prompt with A)/ppl(Q). A score is None when the sample
+    cannot be scored (`reason` says why: empty output, truncated away); `truncated` flags a sample that was cut to
+    the context length by the mode's rule and scored on what remained.
+    """
+
+    kind: str = "selection.ifd_score"
+    mode: str = "default"
+    loss_conditioned: float | None = None
+    loss_direct: float | None = None
+    ifd: float | None = None
+    ifd_ppl: float | None = None
+    answer_tokens: int = 0
+    rifd_loss_conditioned: float | None = None
+    rifd_loss_direct: float | None = None
+    rifd: float | None = None
+    rifd_loss: float | None = None
+    truncated: bool = False
+
+
+class LengthScore(_Scored):
+    """Response length: the baseline that "Rethinking Data Selection at Scale" found hard to beat."""
+
+    kind: str = "selection.length_score"
+    length: int
+    unit: Literal["tokens", "words"] = "tokens"
+
+
+class Selected(_Scored):
+    """A sample a selector kept, with the score it was kept for and its rank among the kept (0 = best)."""
+
+    kind: str = "selection.selected"
+    selector: str
+    score: float | None = None
+    rank: int = 0
+
+
+class Rejected(_Scored):
+    """A sample a selector dropped, and why (over the IFD threshold, below the cut, duplicate, no score)."""
+
+    kind: str = "selection.rejected"
+    selector: str
+    score: float | None = None

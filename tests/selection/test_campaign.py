@@ -1,0 +1,127 @@
+"""Selection agents in real campaigns: the student is the tiny model, through the transformers backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from synthloom.campaign import load_campaign
+from synthloom.errors import ConfigError
+from synthloom.exporters import export
+from synthloom.registry.contributions import build_registry
+from synthloom.runtime import Runtime
+from synthloom.store import query
+from tests.selection.tiny import alpaca_rows
+
+pytestmark = pytest.mark.model
+
+
+def write_data(tmp_path: Path) -> Path:
+    rows = alpaca_rows(12)
+    rows.append(dict(rows[3]))  # an exact duplicate
+    rows.append({"instruction": "Reply with nothing.", "input": "", "output": ""})
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def campaign_file(tmp_path: Path, tiny_dir: Path, agents: list[dict[str, Any]]) -> Path:
+    data = {"name": "selection-test", "seed": 3,
+            "models": {"student": {"backend": "transformers", "model": str(tiny_dir), "dtype": "float32",
+                                   "batch_size": 8, "threads": 1}},
+            "agents": [{"name": "load", "use": "selection.load_alpaca", "with": {"path": str(write_data(tmp_path))}},
+                       *agents]}
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def run(path: Path, store: Path) -> tuple[dict[str, Any], Any]:
+    registry = build_registry()
+    campaign, agents = load_campaign(path, registry)
+    return Runtime(campaign, agents, registry, store_path=str(store)).run(), registry
+
+
+def test_ifd_top_k_campaign(tmp_path: Path, tiny_dir: Path) -> None:
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "ifd", "use": "selection.ifd", "model": "student", "with": {"compat": "cherry", "max_length": 256}},
+        {"name": "pick", "use": "selection.top_k", "with": {"fraction": 0.5, "max_score": 1.02}},
+    ])
+    store = tmp_path / "store.duckdb"
+    summary, registry = run(path, store)
+    assert summary["status"] == "finished" and summary["agents"]["ifd"]["failed"] == 0
+    _, empty = query(store, "SELECT ifd, reason FROM selection_ifd_score WHERE output = ''")
+    assert empty[0][0] is None and "empty answer" in empty[0][1]
+    _, scores = query(store, "SELECT sample_id, ifd FROM selection_ifd_score")
+    _, kept = query(store, "SELECT sample_id, score, rank FROM selection_selected ORDER BY rank")
+    _, dropped = query(store, "SELECT sample_id, reason FROM selection_rejected")
+    assert len(kept) + len(dropped) == len(scores) == 14
+    assert any(reason.startswith("duplicate of sample") for _, reason in dropped)
+    assert any(reason == "no score" for _, reason in dropped)
+    # 12 distinct scored samples (one duplicate, one empty), minus any above the threshold, halves.
+    eligible = sorted(s for _, s in scores if s is not None and s <= 1.02)
+    duplicate_score = next(s for i, s in scores if i in {d for d, r in dropped if r.startswith("duplicate")})
+    eligible.remove(duplicate_score)
+    assert len(kept) == len(eligible) // 2
+    assert [s for _, s, _ in kept] == sorted(eligible, reverse=True)[:len(kept)]
+    out, count = export(store, "selection.selected", "trl-sft", tmp_path / "sft.jsonl", registry)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert count == len(kept) and [m["role"] for m in rows[0]["messages"]] == ["user", "assistant"]
+
+
+def test_length_and_diversity_selectors(tmp_path: Path, tiny_dir: Path) -> None:
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "length", "use": "selection.length", "model": "student"},
+        {"name": "longest", "use": "selection.top_k", "with": {"score": "length", "count": 3}},
+        {"name": "spread", "use": "selection.diversity", "inputs": ["load"],
+         "with": {"method": "k_center", "budget": 4}},
+    ])
+    store = tmp_path / "store.duckdb"
+    summary, _ = run(path, store)
+    assert summary["status"] == "finished"
+    _, lengths = query(store, "SELECT any_value(length) AS n FROM selection_length_score "
+                              "GROUP BY instruction, input, output ORDER BY n DESC")  # duplicates count once
+    _, longest = query(store, "SELECT score FROM selection_selected WHERE selector = 'longest' ORDER BY rank")
+    assert [s for (s,) in longest] == [float(n) for (n,) in lengths[:3]]
+    _, spread = query(store, "SELECT count(DISTINCT sample_id) FROM selection_selected WHERE selector = 'spread'")
+    assert spread == [(4,)]
+
+
+def test_superfiltering_d_narrows_the_ifd_top_set_by_facility_location(tmp_path: Path, tiny_dir: Path) -> None:
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "ifd", "use": "selection.ifd", "model": "student", "with": {"compat": "superfiltering"}},
+        {"name": "sfd", "use": "selection.top_k", "with": {"score": "ifd_ppl", "fraction": 0.8, "max_score": 2.0,
+                                                           "diversity": "facility_location", "budget": 3}},
+    ])
+    store = tmp_path / "store.duckdb"
+    assert run(path, store)[0]["status"] == "finished"
+    _, kept = query(store, "SELECT rank FROM selection_selected ORDER BY rank")
+    _, narrowed = query(store, "SELECT count(*) FROM selection_rejected WHERE reason = 'not picked by facility_location'")
+    assert kept == [(0,), (1,), (2,)] and narrowed[0][0] > 0
+
+
+def test_selector_parameters_are_checked_when_the_campaign_loads(tmp_path: Path, tiny_dir: Path) -> None:
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "ifd", "use": "selection.ifd", "model": "student"},
+        {"name": "pick", "use": "selection.top_k", "with": {"fraction": 0.5, "count": 3}},
+    ])
+    with pytest.raises(ConfigError, match="exactly one of"):
+        load_campaign(path, build_registry())
+
+
+def test_pre_experience_takes_the_middle_perplexity_band_of_each_cluster(tmp_path: Path, tiny_dir: Path) -> None:
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "pre", "use": "selection.pre_experience", "model": "student",
+         "with": {"clusters": 2, "per_cluster": 2, "low": 25, "high": 75}},
+    ])
+    store = tmp_path / "store.duckdb"
+    assert run(path, store)[0]["status"] == "finished"
+    _, kept = query(store, "SELECT score FROM selection_selected")
+    _, dropped = query(store, "SELECT DISTINCT reason FROM selection_rejected")
+    assert 2 <= len(kept) <= 4  # at most per_cluster from each of the two clusters
+    assert all(score > 1.0 for (score,) in kept)  # perplexities
+    assert dropped == [("outside its cluster's middle perplexity band",)]
