@@ -90,7 +90,7 @@ def build_from_base(api, base: str, name: str, *, install: tuple[str, ...] = (),
     try:
         # The build stream reports a failing step as an "error" item, not as an exception.
         errors = [item["error"] for item in api.build(fileobj=io.BytesIO("\n".join(lines).encode()), tag=name,
-                                                      rm=True, decode=True) if "error" in item]
+                                                      rm=True, forcerm=True, decode=True) if "error" in item]
     except docker.errors.APIError as exc:
         errors = [str(exc)]
     if errors or not image_exists(api, name):

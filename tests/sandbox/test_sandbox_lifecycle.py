@@ -137,12 +137,17 @@ def test_a_container_killed_from_outside_mid_job_is_replaced(docker_api):
         assert [c["Id"] for c in docker_api.containers(filters={"label": pool_label})] != [victim["Id"]]
 
 
-def test_a_failing_build_step_is_reported(docker_api):
+def test_a_failing_build_step_is_reported_and_leaves_no_container(docker_api):
+    def build_containers() -> set[str]:
+        return {c["Id"] for c in docker_api.containers(all=True, filters={"ancestor": DEFAULT_IMAGE, "status": "exited"})}
+
+    before = build_containers()
     # --no-index keeps pip (where the image has one) off the network; it fails either way.
     with pytest.raises(SandboxError, match="failed"):
         build_from_base(docker_api, DEFAULT_IMAGE, "synthloom-sandbox-test:broken",
                         install=("--no-index", "no-such-package"))
     assert not image_exists(docker_api, "synthloom-sandbox-test:broken")
+    assert build_containers() <= before
 
 
 def test_a_missing_gvisor_runtime_is_explained(docker_api):
