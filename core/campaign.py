@@ -6,6 +6,7 @@ second rather than after an hour of generation.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ class Campaign(BaseModel):
 
     def resolve(self, path: str | Path) -> Path:
         path = Path(path).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+        return path if path.is_absolute() else Path(os.path.normpath(self.base_dir / path))
 
     def config_hash(self) -> str:
         return stable_hash(self.model_dump(mode="json", by_alias=True))

@@ -71,5 +71,6 @@ def report(campaign: Any, summary: dict[str, Any]) -> str:
     if unchecked:
         lines.append(f"note: {unchecked} instruction(s) passed back-translation unchecked: the model's reply was not a "
                      "list of instructions and the back-translator was told `unparsed: keep`.")
-    lines.append(f"store: {summary['store']}  (query it with `synthloom sql {summary['store']} \"...\"`)")
+    lines.append("queries worth trying:")
+    lines += [f"  synthloom sql \"{sql}\" --store {summary['store']}" for sql in demo_queries()]
     return "\n".join(lines)
