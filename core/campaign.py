@@ -25,6 +25,7 @@ class AgentSpec(BaseModel):
     use: str
     model: str | None = None
     inputs: list[str] | None = None
+    after: list[str] = Field(default_factory=list)
     batch_size: int | None = Field(default=None, ge=1)
     concurrency: int | None = Field(default=None, ge=1)
     params: dict[str, Any] = Field(default_factory=dict, alias="with")
@@ -55,6 +56,13 @@ class Campaign(BaseModel):
     @property
     def base_dir(self) -> Path:
         return self.source_path.parent if self.source_path else Path.cwd()
+
+    def local_model(self, spec: ModelSpec) -> ModelSpec:
+        """A model written `./DIR` or `../DIR` is relative to the campaign file, like `store:`; other names (hub ids,
+        `embedded`, absolute paths, API model names) are kept as written."""
+        if not spec.model.startswith(("./", "../")):
+            return spec
+        return spec.model_copy(update={"model": os.path.normpath(self.base_dir / spec.model)})
 
     def store_path(self, override: str | None = None) -> Path:
         """`--store` is relative to the working directory; `store:` in the file is relative to the file."""
@@ -198,6 +206,11 @@ def resolve_agents(campaign: Campaign, registry: Any,
                 raise ConfigError(f"agent {spec.name!r} takes inputs from {upstream!r}, which is not an agent here",
                                   where=_where(path, located, ("agents", i, "inputs")),
                                   hint=f"agents: {', '.join(sorted(names))}")
+        for before in spec.after:
+            if before not in names or before == spec.name:
+                raise ConfigError(f"agent {spec.name!r} runs after {before!r}, which is not another agent here",
+                                  where=_where(path, located, ("agents", i, "after")),
+                                  hint=f"agents: {', '.join(sorted(names - {spec.name}))}")
     for name, model_spec in campaign.models.items():
         if model_spec.backend not in registry.backends:
             raise ConfigError(f"unknown backend {model_spec.backend!r}",

@@ -59,6 +59,7 @@ class Node:
         self.produces = {k.kind_name() for k in cls.produces}
         self.upstream: set[str] = set()
         self.downstream: list[Node] = []
+        self.followers: list[Node] = []
         self.inbox: deque[Message] = deque()
         self.handled: set[str] = set()
         self.wake = asyncio.Event()
@@ -111,6 +112,8 @@ class Runtime:
                 if useless:
                     raise ConfigError(f"agent {node.name!r} takes inputs from {useless}, which produce none of the "
                                       f"kinds it consumes ({sorted(node.consumes)})")
+            for before in node.spec.after:
+                self.nodes[before].followers.append(node)
             if node.consumes and not node.upstream:
                 raise ConfigError(f"agent {node.name!r} consumes {sorted(node.consumes)} but no agent produces them",
                                   hint="add a source agent (for example basic.load_jsonl) or fix `inputs:`")
@@ -118,11 +121,12 @@ class Runtime:
 
         def visit(name: str) -> None:
             if seen.get(name) == 1:
-                raise ConfigError(f"the agents form a cycle through {name!r}", hint="wire them with `inputs:`")
+                raise ConfigError(f"the agents form a cycle through {name!r}",
+                                  hint="wire them with `inputs:`, and check their `after:` lists")
             if seen.get(name) == 2:
                 return
             seen[name] = 1
-            for down in self.nodes[name].downstream:
+            for down in self.nodes[name].downstream + self.nodes[name].followers:
                 visit(down.name)
             seen[name] = 2
 
@@ -189,7 +193,7 @@ class Runtime:
 
     def _backend(self, name: str) -> Any:
         if name not in self._backends:
-            spec = self.campaign.models[name]
+            spec = self.campaign.local_model(self.campaign.models[name])
             try:
                 self._backends[name] = self.registry.backend(spec.backend)(spec)
             except PluginError as error:
@@ -316,6 +320,11 @@ class Runtime:
 
     async def _run_node(self, node: Node) -> None:
         try:
+            while not all(self.nodes[name].stats.done for name in node.spec.after) and not self._stopping():
+                node.wake.clear()
+                await node.wake.wait()
+            if self._stopping():
+                return
             if node.cls.is_source():
                 await self._run_source(node)
             elif node.cls.barrier:
@@ -324,7 +333,7 @@ class Runtime:
                 await self._run_stream(node)
         finally:
             node.stats.done = True
-            for down in node.downstream:
+            for down in node.downstream + node.followers:
                 down.wake.set()
 
     async def _run_stream(self, node: Node) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 from synthloom.agents import Agent, AgentConfig, SourceConfig
@@ -74,6 +75,21 @@ class Sum(Agent):
         return [Total(parents=batch, total=sum(n.value for n in batch), count=len(batch))]
 
 
+class SlowSumConfig(AgentConfig):
+    delay_s: float = 0.5
+
+
+class SlowSum(Sum):
+    """A barrier that takes a while without blocking the event loop, so that agents not held back run meanwhile."""
+
+    name = "testing.slow_sum"
+    Config = SlowSumConfig
+
+    async def handle(self, batch: list[Number], ctx: Context) -> list[Total]:
+        await asyncio.sleep(self.config.delay_s)
+        return super().handle(batch, ctx)
+
+
 class Draw(Agent):
     name = "testing.draw"
     consumes = (Number,)
@@ -93,7 +109,7 @@ def register_message_kinds(register: Callable[[type], None]) -> None:
 
 @hookimpl
 def register_agents(register: Callable[[type], None]) -> None:
-    for agent in (Count, Square, Sum, Draw):
+    for agent in (Count, Square, Sum, SlowSum, Draw):
         register(agent)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from synthloom.errors import ConfigError
 from synthloom.store import query
 from tests.core.helpers import write_campaign, write_prompts
 
@@ -182,3 +185,40 @@ def test_a_source_that_raises_records_a_failure_and_the_campaign_finishes(tmp_pa
         del registry.agents["testing.broken_source"]
     assert summary["status"] == "finished"
     assert query(store, "SELECT error FROM failure")[1] == [("round 0: disk on fire",)]
+
+
+AFTER = """
+name: after
+agents:
+  - name: count
+    use: testing.count
+    with: {rounds: 3, per_round: 5}
+  - name: total
+    use: testing.slow_sum
+    inputs: [count]
+  - name: square
+    use: testing.square
+    with: {fail_multiples_of: 1000}
+    inputs: [count]
+    after: [{before}]
+"""
+
+
+def test_after_holds_an_agent_until_the_named_agents_finished(tmp_path: Path, run_campaign) -> None:
+    summary, store = run_campaign(write_campaign(tmp_path, AFTER.replace("{before}", "total")))
+    assert summary["status"] == "finished"
+    _, rows = query(store, "SELECT (SELECT max(created_at) FROM testing_total), "
+                           "(SELECT min(created_at) FROM testing_number WHERE agent = 'square'), "
+                           "(SELECT count(*) FROM testing_number WHERE agent = 'square')")
+    total_at, first_square_at, squares = rows[0]
+    assert squares == 14 and first_square_at >= total_at  # 0 is a multiple of 1000: refused
+
+
+def test_after_names_are_checked_and_cycles_through_after_refused(tmp_path: Path, run_campaign) -> None:
+    with pytest.raises(ConfigError, match="runs after 'nope', which is not another agent") as error:
+        run_campaign(write_campaign(tmp_path, AFTER.replace("{before}", "nope")))
+    assert "campaign.yaml:" in str(error.value.where) and "agents.2.after" in str(error.value.where)
+    looped = AFTER.replace("{before}", "total").replace("    inputs: [count]\n  - name: square",
+                                                         "    inputs: [count]\n    after: [square]\n  - name: square")
+    with pytest.raises(ConfigError, match="cycle"):
+        run_campaign(write_campaign(tmp_path, looped, "looped.yaml"))
