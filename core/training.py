@@ -21,7 +21,12 @@ PAPER_DEFAULTS: dict[str, dict[str, float]] = {
     "sft": {"learning_rate": 7e-6, "epochs": 3},
     "dpo": {"learning_rate": 5e-7, "epochs": 2, "beta": 0.3},
 }
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {"sft": ("messages",), "dpo": ("prompt", "chosen", "rejected")}
+# Each method accepts the first of these column sets a dataset has: conversational `messages` or plain-text
+# `prompt`/`completion` (loss on the completion only) for SFT, preference triples for DPO.
+ACCEPTED_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "sft": (("messages",), ("prompt", "completion")),
+    "dpo": (("prompt", "chosen", "rejected"),),
+}
 
 # The backend's plain template (synthloom.backends.chat_template) as Jinja, ending each assistant turn with EOS.
 PLAIN_CHAT_TEMPLATE = (
@@ -74,14 +79,15 @@ def load_rows(data: str | Path, method: Method) -> Any:
         dataset = datasets.load_dataset("parquet", data_files=str(path), split="train")
     else:
         raise ConfigError(f"cannot read dataset {str(path)!r}", hint="use .jsonl, .parquet or a datasets folder")
-    missing = [c for c in REQUIRED_COLUMNS[method] if c not in dataset.column_names]
-    if missing:
-        raise ConfigError(f"dataset {str(path)!r} has no column(s) {missing} for {method.upper()}",
+    columns = next((c for c in ACCEPTED_COLUMNS[method] if set(c) <= set(dataset.column_names)), None)
+    if columns is None:
+        wanted = " or ".join("+".join(c) for c in ACCEPTED_COLUMNS[method])
+        raise ConfigError(f"dataset {str(path)!r} has columns {dataset.column_names}; {method.upper()} needs {wanted}",
                           hint=f"export with format trl-{method}")
     if len(dataset) == 0:
         raise ConfigError(f"dataset {str(path)!r} is empty; there is nothing to train on",
                           hint="check how many samples survived the campaign (`synthloom sql`)")
-    return dataset.select_columns(list(REQUIRED_COLUMNS[method]))
+    return dataset.select_columns(list(columns))
 
 
 def train(method: Method, data: str | Path, model: str, out: str | Path, *, max_steps: int | None = None,

@@ -56,6 +56,14 @@ def test_sft_trains_and_saves(tiny_model: Path, tmp_path: Path) -> None:
     assert (tmp_path / "out" / "tokenizer.json").is_file()
 
 
+def test_sft_on_prompt_completion_rows_learns_the_completion(tiny_model: Path, tmp_path: Path) -> None:
+    rows = [{"prompt": f"Say {w} in lowercase.", "completion": f" {w.lower()}"} for w in ("Apple", "Banana")]
+    result = train("sft", write_jsonl(tmp_path / "pc.jsonl", rows * 4), str(tiny_model), tmp_path / "pc",
+                   max_steps=12, learning_rate=3e-2)
+    assert result.steps == 12 and all(math.isfinite(loss) for loss in result.losses)
+    assert result.losses[-1] < result.losses[0]
+
+
 def test_dpo_through_the_command(tiny_model: Path, tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "dpo.jsonl", DPO_ROWS)
     result = CliRunner().invoke(train_command, ["dpo", "--data", str(data), "--model", str(tiny_model),
@@ -67,7 +75,7 @@ def test_dpo_through_the_command(tiny_model: Path, tmp_path: Path) -> None:
 
 
 def test_wrong_or_empty_datasets_are_refused_before_loading_a_model(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no column"):
+    with pytest.raises(ConfigError, match=r"DPO needs prompt\+chosen\+rejected"):
         train("dpo", write_jsonl(tmp_path / "sft.jsonl", SFT_ROWS), "embedded", tmp_path / "o")
     with pytest.raises(ConfigError, match="is empty"):
         train("sft", write_jsonl(tmp_path / "none.jsonl", []), "embedded", tmp_path / "o")
