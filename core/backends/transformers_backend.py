@@ -94,6 +94,7 @@ class TransformersBackend:
         if self.device == "cpu":
             torch.set_num_threads(options.threads or default_cpu_threads())
         source = resolve_model_path(model)
+        self.source = source
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(source)
             self.model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype(self.dtype))

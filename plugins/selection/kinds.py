@@ -105,3 +105,15 @@ class Rejected(_Scored):
     kind: str = "selection.rejected"
     selector: str
     score: float | None = None
+
+
+class TrainedModel(Message):
+    """A model fine-tuned inside the campaign (Cherry LLM's pre-experienced model), ready to be named under
+    `models:` and scored with by agents that run `after:` the training agent."""
+
+    kind: str = "selection.trained_model"
+    path: str
+    base_model: str
+    samples: int
+    steps: int
+    final_loss: float | None = None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,46 @@ def test_pre_experience_takes_the_middle_perplexity_band_of_each_cluster(tmp_pat
     assert 2 <= len(kept) <= 4  # at most per_cluster from each of the two clusters
     assert all(score > 1.0 for (score,) in kept)  # perplexities
     assert dropped == [("outside its cluster's middle perplexity band",)]
+
+
+def test_pre_experienced_model_is_trained_in_the_campaign_and_scores_after_it(tmp_path: Path, tiny_dir: Path) -> None:
+    """Cherry LLM's whole pre-experience stage: select, train briefly with TRL, then score IFD with that model."""
+    path = campaign_file(tmp_path, tiny_dir, [
+        {"name": "pre", "use": "selection.pre_experience", "model": "student",
+         "with": {"clusters": 2, "per_cluster": 3}},
+        {"name": "train", "use": "selection.train", "model": "student", "inputs": ["pre"],
+         "with": {"out": "pre-model", "max_steps": 3, "learning_rate": 0.05, "batch_size": 2}},
+        {"name": "ifd", "use": "selection.ifd", "model": "experienced", "inputs": ["load"], "after": ["train"]},
+        {"name": "ifd_base", "use": "selection.ifd", "model": "student", "inputs": ["load"]},
+    ])
+    data = yaml.safe_load(path.read_text())
+    data["models"]["experienced"] = {**data["models"]["student"], "model": "./pre-model"}
+    path.write_text(yaml.safe_dump(data))
+    store = tmp_path / "store.duckdb"
+    assert run(path, store)[0]["status"] == "finished"
+    _, trained = query(store, "SELECT path, samples, steps, final_loss FROM selection_trained_model")
+    _, selected = query(store, "SELECT count(*) FROM selection_selected WHERE agent = 'pre'")
+    assert len(trained) == 1
+    model_dir, samples, steps, loss = trained[0]
+    assert Path(model_dir) == tmp_path / "pre-model" and (Path(model_dir) / "config.json").is_file()
+    assert samples == selected[0][0] > 0 and steps == 3 and loss is not None and math.isfinite(loss)
+    _, backends = query(store, "SELECT DISTINCT backend FROM model_calls WHERE agent = 'ifd'")
+    assert backends == [(f"transformers:{tmp_path / 'pre-model'}:float32",)]
+    _, pairs = query(store, "SELECT a.ifd, b.ifd FROM selection_ifd_score a JOIN selection_ifd_score b "
+                            "USING (sample_id) WHERE a.agent = 'ifd' AND b.agent = 'ifd_base' AND a.ifd IS NOT NULL")
+    assert len(pairs) >= 12 and any(abs(a - b) > 1e-4 for a, b in pairs)
+    written = (Path(model_dir) / "model.safetensors").stat().st_mtime_ns
+    assert run(path, store)[0]["status"] == "finished"  # a rerun resumes: no second training
+    assert query(store, "SELECT count(*) FROM selection_trained_model")[1] == [(1,)]
+    assert (Path(model_dir) / "model.safetensors").stat().st_mtime_ns == written
+
+
+def test_cherry_example_scores_with_the_model_its_train_agent_writes() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "cherry_pre_experience.yaml"
+    campaign, agents = load_campaign(example, build_registry())
+    specs = {spec.name: (spec, config) for spec, _, config in agents}
+    ifd, _ = specs["ifd"]
+    _, train = specs["train"]
+    assert ifd.after == ["train"] and ifd.model == "experienced"
+    trained_at = Path(campaign.local_model(campaign.models["experienced"]).model)
+    assert trained_at == Path(os.path.normpath(example.parent / train.out))
