@@ -46,10 +46,7 @@ def info(spec: str, options: tuple[str, ...], try_prompt: str | None, max_tokens
     from rich.markup import escape
     from rich.table import Table
 
-    from synthloom.backends.base import ModelSpec
-
-    backend, _, model = spec.partition(":") if ":" in spec else ("transformers", "", spec)
-    model_spec = ModelSpec(backend=backend, model=model, **_parse_options(options))
+    model_spec = spec_from_arg(spec, options)
     table = Table(show_header=False, box=None)
     for key, value in describe(model_spec).items():
         table.add_row(f"[bold]{key}[/bold]", escape(value))
@@ -106,6 +103,30 @@ def describe(spec: Any) -> dict[str, str]:
     shown = {k: ("***" if k == "api_key" and v else v) for k, v in options.model_dump().items()}
     rows["options"] = ", ".join(f"{k}={v!r}" for k, v in shown.items())
     return rows
+
+
+def spec_from_arg(spec: str, options: tuple[str, ...] = ()) -> Any:
+    """A command line's BACKEND:MODEL (a bare MODEL means transformers) and `-o KEY=VALUE` options as a ModelSpec."""
+    from synthloom.backends.base import ModelSpec
+
+    backend, _, model = spec.partition(":") if ":" in spec else ("transformers", "", spec)
+    return ModelSpec(backend=backend, model=model, **_parse_options(options))
+
+
+def backend_from_arg(spec: str, options: tuple[str, ...] = ()) -> Any:
+    """The backend a command names, built through the plugin registry like a campaign's (close it when done)."""
+    from synthloom.errors import PluginError
+    from synthloom.registry.contributions import build_registry
+
+    model_spec = spec_from_arg(spec, options)
+    try:
+        return build_registry().backend(model_spec.backend)(model_spec)
+    except PluginError as error:
+        raise ConfigError(error.message, where=f"--model {spec}", hint=error.hint) from None
+
+
+MODEL_OPTIONS = click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
+                             help="A backend option, as in the campaign file (values are read as YAML).")
 
 
 def _parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:

@@ -308,13 +308,8 @@ class QueryPairer(Agent):
     def _queries(self, ctx: Context) -> list[str]:
         if self._pool is None:
             cfg = self.config
-            path = ctx.resolve_path(cfg.queries)
-            if path.suffix == ".jsonl":
-                pool = [row[cfg.field] for _, row in formats.read_jsonl(path)
-                        if isinstance(row, dict) and isinstance(row.get(cfg.field), str)]
-            else:
-                pool = [line.strip() for _, line in formats.read_text_lines(path) if line and line.strip()]
-            self._pool = [q for q in dict.fromkeys(pool) if cfg.min_chars < len(q) < cfg.max_chars]
+            self._pool = formats.read_query_pool(ctx.resolve_path(cfg.queries), cfg.field, cfg.min_chars,
+                                                 cfg.max_chars)
         return self._pool
 
     def handle(self, batch: list[CheckedInstruction], ctx: Context) -> list[Message]:

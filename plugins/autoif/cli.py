@@ -7,11 +7,16 @@ instead of `exec` in the calling process. Heavy imports stay inside the commands
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
+
+from synthloom.backends.cli import MODEL_OPTIONS, backend_from_arg
+from synthloom.errors import ConfigError
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -86,8 +91,10 @@ def cross_validate_cmd(in_path: Path, out_path: Path, variant: str, string_boole
 @OUT
 @click.option("--pass-rate-above", default=0.0, show_default=True,
               help="Keep responses with a pass rate above this (the code: 0, the paper: 0.5).")
-@click.option("--format", "out_format", type=click.Choice(["rows", "dpo"]), default="rows", show_default=True,
-              help="rows: one line per response with pass_rate and kept; dpo: {query, response: [[text, rate]]}.")
+@click.option("--format", "out_format", type=click.Choice(["rows", "dpo", "score-prompts"]), default="rows",
+              show_default=True, help="rows: one line per response with pass_rate and kept; dpo: {query, response: "
+                                      "[[text, rate]]}; score-prompts: the kept responses with the quality judge's "
+                                      "prompt (query_rft_score.jsonl before `generate --field gen`).")
 @TIMEOUT
 @IMAGE
 @POOL
@@ -96,6 +103,7 @@ def verify_cmd(in_path: Path, out_path: Path, pass_rate_above: float, out_format
     """Step 6: query_rft.jsonl (or dpo_query_w_funcs.jsonl) -> each response with its pass rate."""
     from synthloom.plugins.autoif.execution import sandbox_evaluator
     from synthloom.plugins.autoif.formats import RowError, response_set, write_jsonl
+    from synthloom.plugins.autoif.prompts import quality_judge
     from synthloom.plugins.autoif.stages import pass_rates_many
 
     sets = []
@@ -111,6 +119,10 @@ def verify_cmd(in_path: Path, out_path: Path, pass_rate_above: float, out_format
     for item, item_rates in zip(sets, rates):
         if out_format == "dpo":
             out.append({"query": item.query, "response": [[r, p] for r, p in zip(item.responses, item_rates)]})
+        elif out_format == "score-prompts":
+            out += [{"instruction": item.instruction, "query": item.query, "response": r,
+                     "prompt": quality_judge(item.instruction, item.query, r)}
+                    for r, p in zip(item.responses, item_rates) if p > pass_rate_above]
         else:
             out += [{"instruction": item.instruction, "query": item.query, "response": r, "pass_rate": p,
                      "kept": p > pass_rate_above} for r, p in zip(item.responses, item_rates)]
@@ -172,3 +184,171 @@ def dpo_pairs_cmd(in_path: Path, out_path: Path, seed: int) -> None:
                 for c, r in dpo_pairs([(x.response, x.pass_rate) for x in item.responses], rng)]
     write_jsonl(out, out_path)
     click.echo(f"{len(out)} DPO pairs -> {out_path}")
+
+
+MODEL = click.option("--model", "model", default="embedded", show_default=True,
+                     help="BACKEND:MODEL, e.g. litellm:openai/gpt-4o-mini or vllm:/models/x; a bare name or "
+                          "directory (or `embedded`) uses the transformers backend.")
+
+
+@autoif.command("nli-filter")
+@IN
+@OUT
+@click.option("--judge", type=click.Choice(["model", "classifier"]), default="model", show_default=True,
+              help="model: --model answers entailment/neutral/contradiction; classifier: a local NLI model.")
+@MODEL
+@MODEL_OPTIONS
+@click.option("--nli-model", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A local NLI classifier directory (the reference uses mDeBERTa-v3-base-xnli), for --judge classifier.")
+@click.option("--functions", default=3, show_default=True, help="Back-translations checked per instruction.")
+def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, options: tuple[str, ...],
+                   nli_model: Path | None, functions: int) -> None:
+    """Step 4: back_trans.jsonl (`back_instruction` per row) -> the rows no back-translation contradicts."""
+    from synthloom.plugins.autoif.formats import write_jsonl
+    from synthloom.plugins.autoif.nli import ClassifierNLI, judge_with_model
+
+    if judge == "classifier" and nli_model is None:
+        raise ConfigError("--judge classifier needs --nli-model, a local NLI classifier directory")
+    rows = []
+    for row in _rows(in_path):
+        backs = row.get("back_instruction")
+        if not isinstance(row.get("instruction"), str) or not isinstance(backs, list) or not backs:
+            click.echo(f"skipped (no instruction or back_instruction list): {str(row)[:80]}", err=True)
+            continue
+        rows.append((row, [str(b) for b in backs[:functions]]))
+    pairs = [(row["instruction"], back) for row, backs in rows for back in backs]
+    if judge == "classifier":
+        assert nli_model is not None
+        labels = iter(ClassifierNLI.load(nli_model).labels_for(pairs))
+    else:
+        backend = backend_from_arg(model, options)
+        try:
+            labels = iter(asyncio.run(judge_with_model(backend, pairs)))
+        finally:
+            backend.close()
+    kept = []
+    for row, backs in rows:
+        found = [next(labels) for _ in backs]
+        if "contradiction" in found:
+            click.echo(f"dropped (contradiction): {row['instruction'][:80]}", err=True)
+        else:
+            kept.append({**row, "nli_labels": found})
+    write_jsonl(kept, out_path)
+    click.echo(f"{len(kept)} of {len(rows)} instructions have no contradicting back-translation -> {out_path}")
+
+
+@autoif.command("pair-queries")
+@IN
+@OUT
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="User queries: JSONL (see --field) or one per line.")
+@click.option("--field", default="query", show_default=True, help="The query's key in a JSONL queries file.")
+@click.option("--per-instruction", default=16, show_default=True)
+@click.option("--min-chars", default=20, show_default=True)
+@click.option("--max-chars", default=300, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+def pair_queries_cmd(in_path: Path, out_path: Path, queries: Path, field: str, per_instruction: int, min_chars: int,
+                     max_chars: int, seed: int) -> None:
+    """Step 5: cross_validation.jsonl (or nli-filter output) -> query_rft.jsonl rows awaiting `generate`."""
+    from synthloom.plugins.autoif.formats import RowError, read_query_pool, verified_instruction, write_jsonl
+    from synthloom.plugins.autoif.prompts import respond
+
+    pool = read_query_pool(queries, field, min_chars, max_chars)
+    if not pool:
+        raise ConfigError(f"no query in {str(queries)!r} is between {min_chars} and {max_chars} characters long",
+                          where=str(queries), hint=f"check --field (now {field!r}) and the length limits")
+    rng = random.Random(seed)
+    out = []
+    for row in _rows(in_path):
+        try:
+            item = verified_instruction(row)
+        except RowError as error:
+            click.echo(f"skipped ({error.reason}): {error.detail}", err=True)
+            continue
+        out += [{"prompt": respond(item.instruction, q), "instruction": item.instruction, "cases": row.get("cases", []),
+                 "eval_func": row.get("eval_func", [])}
+                for q in rng.sample(pool, min(per_instruction, len(pool)))]
+    write_jsonl(out, out_path)
+    click.echo(f"{len(out)} (instruction, query) prompts -> {out_path}")
+
+
+@autoif.command("generate")
+@IN
+@OUT
+@MODEL
+@MODEL_OPTIONS
+@click.option("--field", default="gpt-answer", show_default=True,
+              help="Where the replies go: gpt-answer (responses, verifier replies) or gen (judge replies).")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(min=1), help="Replies per prompt.")
+@click.option("--temperature", default=0.7, show_default=True, type=click.FloatRange(min=0))
+@click.option("--top-p", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+@click.option("--max-tokens", default=512, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, help="Row i is sampled with seed + i.")
+@click.option("--chunk", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Rows per batch; each finished batch is saved, and a rerun resumes after it.")
+def generate_cmd(in_path: Path, out_path: Path, model: str, options: tuple[str, ...], field: str, samples: int,
+                 temperature: float, top_p: float, max_tokens: int, seed: int, chunk: int) -> None:
+    """The reference's generation step: K replies to each row's `prompt`, added to the row under --field.
+
+    Rows are written as their batch finishes to OUT.partial, which becomes OUT at the end; after a crash the same
+    command resumes after the last saved row. A row whose call failed keeps an empty list and an `error`.
+    """
+    rows = []
+    for row in _rows(in_path):
+        if isinstance(row.get("prompt"), str):
+            rows.append(row)
+        else:
+            click.echo(f"skipped (no prompt): {str(row)[:80]}", err=True)
+    partial = out_path.with_name(out_path.name + ".partial")
+    done = _saved_rows(partial)
+    if done:
+        click.echo(f"resuming after {done} saved row(s) in {partial}", err=True)
+    backend = backend_from_arg(model, options)
+    try:
+        failed = asyncio.run(_generate(backend, rows, done, partial, field, chunk,
+                                       dict(n=samples, temperature=temperature, top_p=top_p, max_tokens=max_tokens),
+                                       seed))
+    finally:
+        backend.close()
+    os.replace(partial, out_path)
+    click.echo(f"{len(rows)} rows, {failed} failed -> {out_path}")
+
+
+def _saved_rows(partial: Path) -> int:
+    """Complete lines of an interrupted run's output; a torn last line is cut off so that it is generated again."""
+    if not partial.exists():
+        return 0
+    data = partial.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    if len(complete) != len(data):
+        partial.write_bytes(complete)
+    return complete.count(b"\n")
+
+
+async def _generate(backend: Any, rows: list[dict[str, Any]], done: int, partial: Path, field: str, chunk: int,
+                    sampling: dict[str, Any], seed: int) -> int:
+    import json
+
+    from synthloom.backends.base import ChatMessage, GenerateRequest
+
+    failed = 0
+    with click.progressbar(length=len(rows), label="generating", file=sys.stderr) as bar, \
+            partial.open("a", encoding="utf-8") as out:
+        bar.update(done)
+        for start in range(done, len(rows), chunk):
+            part = rows[start:start + chunk]
+            replies = await backend.generate([
+                GenerateRequest(messages=[ChatMessage(role="user", content=row["prompt"])], seed=seed + start + i,
+                                **sampling) for i, row in enumerate(part)])
+            for row, reply in zip(part, replies):
+                error = reply.error or ("the prompt was longer than the model's context"
+                                        if reply.truncated_prompt else None)
+                if error:
+                    failed += 1
+                    row = {**row, field: [], "error": error}
+                else:
+                    row = {**row, field: reply.texts()}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            bar.update(len(part))
+    return failed

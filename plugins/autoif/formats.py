@@ -110,6 +110,16 @@ def scored_query(row: dict[str, Any]) -> ScoredQuery:
     return ScoredQuery(instruction="", query=_field(row, "query", str), responses=responses)
 
 
+def read_query_pool(path: Path, field: str = "query", min_chars: int = 20, max_chars: int = 300) -> list[str]:
+    """User queries from a JSONL file (`field` of each row) or a text file (one per line), deduplicated, keeping
+    those strictly between `min_chars` and `max_chars` long, as the reference does with ShareGPT."""
+    if path.suffix == ".jsonl":
+        pool = [row[field] for _, row in read_jsonl(path) if isinstance(row, dict) and isinstance(row.get(field), str)]
+    else:
+        pool = [line.strip() for _, line in read_text_lines(path) if line and line.strip()]
+    return [q for q in dict.fromkeys(pool) if min_chars < len(q) < max_chars]
+
+
 def cross_validation_row(instruction: str, funcs: list[tuple[str, float]], cases: list[tuple[Any, Any]]
                          ) -> dict[str, Any]:
     """The reference's `cross_validation.jsonl` row."""
