@@ -28,6 +28,7 @@ from synthloom.writer import StoreWriter
 logger = logging.getLogger("synthloom.runtime")
 LINGER_S = 0.02
 BARRIER_MARK = "__barrier__"
+RESUME_CHUNK = 10_000  # stored messages read at a time when a resumed campaign rebuilds its inboxes
 
 
 @dataclass
@@ -168,28 +169,41 @@ class Runtime:
                         "json_schema = excluded.json_schema", [kind, view_name(kind), json.dumps(schema)])
 
     def _load_progress(self, con: Any) -> None:
+        """Handled markers and output counts of every agent, then each agent's backlog: the stored messages it
+        accepts but has not handled, selected in SQL and read in chunks, so that resuming a large campaign holds
+        only the work still to do in memory."""
         campaign = self.campaign.name
         for agent, input_id in con.execute("SELECT agent, input_id FROM handled WHERE campaign = ?",
                                            [campaign]).fetchall():
             if agent in self.nodes:
                 self.nodes[agent].handled.add(input_id)
-        consumed = sorted({k for n in self.nodes.values() for k in n.consumes})
-        if not consumed:
-            return
-        rows = con.execute(
-            "SELECT id, kind, agent, parents, created_at, payload FROM messages WHERE campaign = ? AND kind IN "
-            f"({', '.join('?' for _ in consumed)}) ORDER BY created_at, id", [campaign, *consumed]).fetchall()
         for agent, count in con.execute("SELECT agent, count(*) FROM messages WHERE campaign = ? AND kind <> "
                                         "'failure' GROUP BY agent", [campaign]).fetchall():
             if agent in self.nodes:
                 self.nodes[agent].stats.produced = count
-        for id_, kind, agent, parents, created_at, payload in rows:
-            cls = self.registry.kinds.get(kind)
-            if cls is None or agent not in self.nodes:
+        for node in self.nodes.values():
+            kinds = sorted(node.consumes - {"failure"})
+            producers = sorted(node.upstream)
+            if not kinds or not producers or BARRIER_MARK in node.handled:
                 continue
-            message = cls.model_validate({**json.loads(payload), "id": id_, "kind": kind, "campaign": campaign,
-                                          "agent": agent, "parents": parents, "created_at": created_at})
-            self._route(self.nodes[agent], [message])
+            cursor = con.execute(
+                "SELECT id, kind, agent, parents, created_at, payload FROM messages m WHERE campaign = ? "
+                f"AND kind IN ({', '.join('?' for _ in kinds)}) AND agent IN ({', '.join('?' for _ in producers)}) "
+                "AND NOT EXISTS (SELECT 1 FROM handled h WHERE h.campaign = m.campaign AND h.agent = ? "
+                "AND h.input_id = m.id) ORDER BY created_at, id", [campaign, *kinds, *producers, node.name])
+            while chunk := cursor.fetchmany(RESUME_CHUNK):
+                for id_, kind, agent, parents, created_at, payload in chunk:
+                    cls = self.registry.kinds.get(kind)
+                    if cls is None:
+                        continue
+                    message = cls.model_validate({**json.loads(payload), "id": id_, "kind": kind,
+                                                  "campaign": campaign, "agent": agent, "parents": parents,
+                                                  "created_at": created_at})
+                    if node.accepts(message, agent):
+                        node.inbox.append(message)
+                        node.stats.received += 1
+            if node.inbox:
+                node.wake.set()
 
     def _backend(self, name: str) -> Any:
         if name not in self._backends:
