@@ -208,8 +208,9 @@ class PreExperience(Agent):
     """Cherry LLM's pre-experience sampling: k-means on instruction embeddings, then from each cluster the samples
     in the middle band of the model's perplexity on the instruction prompt.
 
-    Train the pre-experienced model on the export with `synthloom train`, then score IFD with it. Embeddings come
-    from all-MiniLM-L6-v2 (the reference mean-pools the scored LLM's last hidden states).
+    Feed the selected samples to `selection.train` (or export them for `synthloom train`), then score IFD with the
+    trained model. Embeddings come from all-MiniLM-L6-v2 (the reference mean-pools the scored LLM's last hidden
+    states).
     """
 
     name = "selection.pre_experience"
