@@ -6,7 +6,6 @@ intermediate decision is in the store.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any, Literal
@@ -39,7 +38,7 @@ from synthloom.plugins.autoif.kinds import (
     VerifiedInstruction,
     VerifierSet,
 )
-from synthloom.plugins.autoif.nli import ClassifierNLI, judge_with_model
+from synthloom.plugins.autoif.nli import nli_labels
 from synthloom.plugins.autoif.parsing import parse_back_translation, parse_instruction_list, parse_score
 from synthloom.plugins.autoif.stages import CrossValidationParams, cross_validate_many, pass_rates_many
 
@@ -53,7 +52,8 @@ class SamplingConfig(AgentConfig):
     max_tokens: int = Field(default=512, ge=1)
 
 
-def _request(text: str, cfg: Any, seed: int, n: int | None = None) -> GenerateRequest:
+def sampling_request(text: str, cfg: Any, seed: int, n: int | None = None) -> GenerateRequest:
+    """A user turn sampled as `cfg` (a SamplingConfig) says; the agents and `synthloom autoif generate` share it."""
     return GenerateRequest(messages=[ChatMessage(role="user", content=text)], n=n or cfg.samples,
                            temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens, seed=seed)
 
@@ -156,7 +156,7 @@ class VerifierWriter(Agent):
 
     async def handle(self, batch: list[Instruction], ctx: Context) -> list[Message]:
         texts = [prompts.verifier(item.text) for item in batch]
-        replies = await ctx.model().generate([_request(t, self.config, ctx.seed_for(i.id))
+        replies = await ctx.model().generate([sampling_request(t, self.config, ctx.seed_for(i.id))
                                               for t, i in zip(texts, batch)])
         return [VerifierSet(parents=[item], instruction=item.text, prompt=text, replies=reply.texts())
                 for item, text, reply in zip(batch, texts, replies)]
@@ -241,8 +241,9 @@ class BackTranslator(Agent):
 
     async def handle(self, batch: list[VerifiedInstruction], ctx: Context) -> list[Message]:
         cfg = self.config
-        requests = [_request(prompts.back_translation([(f.func, f.accuracy) for f in m.eval_funcs[:cfg.functions]]),
-                             cfg, ctx.seed_for(m.id)) for m in batch]
+        requests = [sampling_request(prompts.back_translation([(f.func, f.accuracy)
+                                                               for f in m.eval_funcs[:cfg.functions]]),
+                                     cfg, ctx.seed_for(m.id)) for m in batch]
         replies = await ctx.model().generate(requests)
         out: list[Message] = []
         pending: list[tuple[VerifiedInstruction, list[str]]] = []
@@ -271,12 +272,8 @@ class BackTranslator(Agent):
 
     async def _judge(self, pairs: list[tuple[str, str]], ctx: Context) -> list[str]:
         cfg = self.config
-        if cfg.judge == "none":
-            return ["unchecked"] * len(pairs)
-        if cfg.judge == "classifier":
-            classifier = await asyncio.to_thread(ClassifierNLI.load, ctx.resolve_path(cfg.nli_model or ""))
-            return await asyncio.to_thread(classifier.labels_for, pairs)
-        return await judge_with_model(ctx.model(cfg.judge_model), pairs)
+        return await nli_labels(pairs, cfg.judge, client=ctx.model(cfg.judge_model) if cfg.judge == "model" else None,
+                                nli_model=ctx.resolve_path(cfg.nli_model) if cfg.nli_model else None)
 
 
 # -- step 5: queries and responses ------------------------------------------------------------------------------
@@ -351,7 +348,7 @@ class Responder(Agent):
                                    subject=_short(item.query)))
             else:
                 fitting.append(item)
-        replies = await ctx.model().generate([_request(m.prompt, cfg, ctx.seed_for(m.id)) for m in fitting])
+        replies = await ctx.model().generate([sampling_request(m.prompt, cfg, ctx.seed_for(m.id)) for m in fitting])
         for item, reply in zip(fitting, replies):
             out.append(self._result(item, reply))
         return out
@@ -430,7 +427,7 @@ class QualityScorer(Agent):
     async def handle(self, batch: list[PassedResponse], ctx: Context) -> list[Message]:
         cfg = self.config
         replies = await ctx.model().generate([
-            _request(prompts.quality_judge(m.instruction, m.query, m.response), cfg, ctx.seed_for(m.id))
+            sampling_request(prompts.quality_judge(m.instruction, m.query, m.response), cfg, ctx.seed_for(m.id))
             for m in batch])
         out: list[Message] = []
         for item, reply in zip(batch, replies):

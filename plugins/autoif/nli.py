@@ -7,6 +7,7 @@ campaign's own model, prompted for one label; any local sequence-classification 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -24,6 +25,18 @@ async def judge_with_model(client: Any, pairs: Sequence[tuple[str, str]], max_to
     responses = await client.generate(requests) if requests else []
     return [parse_nli_label(r.generations[0].text) if r.error is None and r.generations else "unknown"
             for r in responses]
+
+
+async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: Any = None,
+                     nli_model: Path | None = None) -> list[str]:
+    """One label per (instruction, back-translation): from `client` (judge "model"), a local classifier directory
+    (judge "classifier"), or "unchecked" for every pair (judge "none")."""
+    if judge == "none":
+        return ["unchecked"] * len(pairs)
+    if judge == "classifier":
+        classifier = await asyncio.to_thread(ClassifierNLI.load, nli_model or Path(""))
+        return await asyncio.to_thread(classifier.labels_for, pairs)
+    return await judge_with_model(client, pairs)
 
 
 class ClassifierNLI:
