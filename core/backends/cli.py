@@ -12,6 +12,11 @@ import click
 from synthloom.errors import ConfigError
 
 
+MODEL_OPTIONS = click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
+                             help="A backend option, as in the campaign file (values are read as YAML: 8, true, "
+                                  "[a, b]).")
+
+
 @click.group()
 def models() -> None:
     """Prepare and inspect model backends."""
@@ -34,8 +39,7 @@ def prepare() -> None:
 
 @models.command()
 @click.argument("spec")
-@click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="A backend option, as in the campaign file (values are read as YAML: 8, true, [a, b]).")
+@MODEL_OPTIONS
 @click.option("--try", "try_prompt", metavar="PROMPT", help="Also load the model and complete PROMPT once.")
 @click.option("--max-tokens", default=32, show_default=True, help="Tokens to generate with --try.")
 def info(spec: str, options: tuple[str, ...], try_prompt: str | None, max_tokens: int) -> None:
@@ -115,18 +119,17 @@ def spec_from_arg(spec: str, options: tuple[str, ...] = ()) -> Any:
 
 def backend_from_arg(spec: str, options: tuple[str, ...] = ()) -> Any:
     """The backend a command names, built through the plugin registry like a campaign's (close it when done)."""
+    return _backend_for(spec_from_arg(spec, options), where=spec)
+
+
+def _backend_for(model_spec: Any, where: str) -> Any:
     from synthloom.errors import PluginError
     from synthloom.registry.contributions import build_registry
 
-    model_spec = spec_from_arg(spec, options)
     try:
         return build_registry().backend(model_spec.backend)(model_spec)
     except PluginError as error:
-        raise ConfigError(error.message, where=f"--model {spec}", hint=error.hint) from None
-
-
-MODEL_OPTIONS = click.option("-o", "--option", "options", multiple=True, metavar="KEY=VALUE",
-                             help="A backend option, as in the campaign file (values are read as YAML).")
+        raise ConfigError(error.message, where=where, hint=error.hint) from None
 
 
 def _parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -143,9 +146,8 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 def _try(console: Any, spec: Any, prompt: str, max_tokens: int) -> None:
     from synthloom.backends.base import GenerateRequest
-    from synthloom.registry.contributions import build_registry
 
-    backend = build_registry().backend(spec.backend)(spec)
+    backend = _backend_for(spec, where=f"{spec.backend}:{spec.model}")
     try:
         started = time.perf_counter()
         [response] = asyncio.run(backend.generate([GenerateRequest(prompt=prompt, max_tokens=max_tokens)]))

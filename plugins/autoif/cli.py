@@ -199,13 +199,13 @@ MODEL = click.option("--model", "model", default="embedded", show_default=True,
 @MODEL
 @MODEL_OPTIONS
 @click.option("--nli-model", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A local NLI classifier directory (the reference uses mDeBERTa-v3-base-xnli), for --judge classifier.")
+              help="For --judge classifier: a local NLI classifier directory (the reference: mDeBERTa-v3-base-xnli).")
 @click.option("--functions", default=3, show_default=True, help="Back-translations checked per instruction.")
 def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, options: tuple[str, ...],
                    nli_model: Path | None, functions: int) -> None:
     """Step 4: back_trans.jsonl (`back_instruction` per row) -> the rows no back-translation contradicts."""
     from synthloom.plugins.autoif.formats import write_jsonl
-    from synthloom.plugins.autoif.nli import ClassifierNLI, judge_with_model
+    from synthloom.plugins.autoif.nli import nli_labels
 
     if judge == "classifier" and nli_model is None:
         raise ConfigError("--judge classifier needs --nli-model, a local NLI classifier directory")
@@ -217,14 +217,11 @@ def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, option
             continue
         rows.append((row, [str(b) for b in backs[:functions]]))
     pairs = [(row["instruction"], back) for row, backs in rows for back in backs]
-    if judge == "classifier":
-        assert nli_model is not None
-        labels = iter(ClassifierNLI.load(nli_model).labels_for(pairs))
-    else:
-        backend = backend_from_arg(model, options)
-        try:
-            labels = iter(asyncio.run(judge_with_model(backend, pairs)))
-        finally:
+    backend = backend_from_arg(model, options) if judge == "model" else None
+    try:
+        labels = iter(asyncio.run(nli_labels(pairs, judge, client=backend, nli_model=nli_model)))
+    finally:
+        if backend is not None:
             backend.close()
     kept = []
     for row, backs in rows:
@@ -300,36 +297,51 @@ def generate_cmd(in_path: Path, out_path: Path, model: str, options: tuple[str, 
         else:
             click.echo(f"skipped (no prompt): {str(row)[:80]}", err=True)
     partial = out_path.with_name(out_path.name + ".partial")
-    done = _saved_rows(partial)
+    done, failed_before = _saved_rows(partial, rows, field)
     if done:
         click.echo(f"resuming after {done} saved row(s) in {partial}", err=True)
+    from synthloom.plugins.autoif.agents import SamplingConfig
+
+    sampling = SamplingConfig(samples=samples, temperature=temperature, top_p=top_p, max_tokens=max_tokens)
     backend = backend_from_arg(model, options)
     try:
-        failed = asyncio.run(_generate(backend, rows, done, partial, field, chunk,
-                                       dict(n=samples, temperature=temperature, top_p=top_p, max_tokens=max_tokens),
-                                       seed))
+        failed = asyncio.run(_generate(backend, rows, done, partial, field, chunk, sampling, seed))
     finally:
         backend.close()
     os.replace(partial, out_path)
-    click.echo(f"{len(rows)} rows, {failed} failed -> {out_path}")
+    click.echo(f"{len(rows)} rows, {failed_before + failed} failed -> {out_path}")
 
 
-def _saved_rows(partial: Path) -> int:
-    """Complete lines of an interrupted run's output; a torn last line is cut off so that it is generated again."""
+def _saved_rows(partial: Path, rows: list[dict[str, Any]], field: str) -> tuple[int, int]:
+    """How many rows an interrupted run saved, and how many of those failed. A torn last line is cut off so that
+    it is generated again; saved rows must be the input's first rows, in order, or resuming would mix two inputs."""
+    import json
+
     if not partial.exists():
-        return 0
+        return 0, 0
     data = partial.read_bytes()
     complete = data[: data.rfind(b"\n") + 1]
     if len(complete) != len(data):
         partial.write_bytes(complete)
-    return complete.count(b"\n")
+    saved = []
+    for index, line in enumerate(complete.decode("utf-8", errors="replace").splitlines()):
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if not isinstance(row, dict) or index >= len(rows) or row.get("prompt") != rows[index]["prompt"]:
+            raise ConfigError(f"line {index + 1} was not generated from this input's row {index + 1}",
+                              where=str(partial),
+                              hint="it is left from a run on another input: delete it to start over")
+        saved.append(row)
+    return len(saved), sum(1 for row in saved if row.get("error") or not row.get(field))
 
 
 async def _generate(backend: Any, rows: list[dict[str, Any]], done: int, partial: Path, field: str, chunk: int,
-                    sampling: dict[str, Any], seed: int) -> int:
+                    sampling: Any, seed: int) -> int:
     import json
 
-    from synthloom.backends.base import ChatMessage, GenerateRequest
+    from synthloom.plugins.autoif.agents import sampling_request
 
     failed = 0
     with click.progressbar(length=len(rows), label="generating", file=sys.stderr) as bar, \
@@ -337,9 +349,8 @@ async def _generate(backend: Any, rows: list[dict[str, Any]], done: int, partial
         bar.update(done)
         for start in range(done, len(rows), chunk):
             part = rows[start:start + chunk]
-            replies = await backend.generate([
-                GenerateRequest(messages=[ChatMessage(role="user", content=row["prompt"])], seed=seed + start + i,
-                                **sampling) for i, row in enumerate(part)])
+            replies = await backend.generate([sampling_request(row["prompt"], sampling, seed + start + i)
+                                              for i, row in enumerate(part)])
             for row, reply in zip(part, replies):
                 error = reply.error or ("the prompt was longer than the model's context"
                                         if reply.truncated_prompt else None)

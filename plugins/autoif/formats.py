@@ -37,7 +37,8 @@ def read_text_lines(path: Path) -> Iterator[tuple[int, str | None]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"file {str(path)!r} does not exist", hint="paths are relative to the campaign file") from None
+        raise ConfigError(f"file {str(path)!r} does not exist",
+                          hint="in a campaign, paths are relative to the campaign file") from None
     for number, raw in enumerate(data.split(b"\n"), 1):
         try:
             yield number, raw.decode("utf-8").rstrip("\r")

@@ -102,3 +102,13 @@ def test_verify_score_prompts_then_judge_replies_then_score_filter(tmp_path: Pat
            "--model", "replay:judge", "-o", 'rules=[{match: "education", reply: "Fine.\\n\\nScore: 9"}]')
     assert read(judged)[0]["gen"] == ["Fine.\n\nScore: 9"] * 3
     assert "1 of 1 samples score above 8.0" in invoke("score-filter", "--in", str(judged), "--out", str(kept))
+
+
+def test_generate_refuses_to_resume_from_another_inputs_partial_output(tmp_path: Path) -> None:
+    source = tmp_path / "prompts.jsonl"
+    source.write_text(json.dumps({"prompt": "Say hi."}) + "\n", encoding="utf-8")
+    partial = tmp_path / "out.jsonl.partial"
+    partial.write_text(json.dumps({"prompt": "Something else.", "gpt-answer": ["x"]}) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1 was not generated from this input's row 1"):
+        invoke("generate", "--in", str(source), "--out", str(tmp_path / "out.jsonl"), "--model", "replay:m")
+    assert partial.read_text(encoding="utf-8").startswith('{"prompt": "Something else."')  # nothing lost
