@@ -1,8 +1,8 @@
 """The student selector: scores samples with the student model and selects by published rules.
 
 IFD (Cherry LLM), its perplexity-ratio variant (Superfiltering), reversed IFD and the selection rule of Selective
-Reflection-Tuning, pre-experience sampling and training, the longest-response baseline, and diversity (k-center greedy, facility
-location, Superfiltering.D). `synthloom score` gives the scores without a campaign.
+Reflection-Tuning, pre-experience sampling and training, the longest-response baseline, and diversity (k-center
+greedy, facility location, Superfiltering.D). `synthloom score` gives the scores without a campaign.
 """
 
 from __future__ import annotations
