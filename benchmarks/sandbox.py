@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import sys
 
-from synthloom.sandbox import DockerSandbox
-from synthloom.sandbox.bench import (
-    autoif_comparison,
-    autoif_pairs,
-    batched_throughput,
-    fresh_container_ready,
-    warm_job_overhead,
-)
-from synthloom.sandbox.cli import print_figures
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # the repository root: benchmarks/, tests/
 
-FIXTURE = pathlib.Path(__file__).parents[1] / "tests" / "fixtures" / "autoif" / "eval_func_rft.jsonl"
+from synthloom.sandbox import DockerSandbox  # noqa: E402 - after the path above, like the imports below
+from synthloom.sandbox.bench import batched_throughput, fresh_container_ready, warm_job_overhead  # noqa: E402
+from synthloom.sandbox.cli import print_figures  # noqa: E402
+
+from benchmarks.sandbox_autoif import autoif_comparison, autoif_pairs  # noqa: E402
+from tests.sandbox.autoif_helpers import FIXTURE  # noqa: E402
 
 
 def main() -> None:

@@ -56,6 +56,7 @@ def evaluate(_):
         "root_writable": _writable("/etc/synthloom-probe"),
         "tmp_writable": _writable("/tmp/synthloom-probe"),
         "environment": sorted(os.environ),
+        "environment_block": _read("/proc/self/environ"),
         "pid1_environ_readable": _read("/proc/1/environ") is not None,
         "docker_socket": any(os.path.exists(p) for p in ("/var/run/docker.sock", "/run/docker.sock")),
     }
@@ -93,7 +94,10 @@ def check_limits(facts: dict, limits: SandboxLimits) -> list[Check]:
     docker_fix = "upgrade Docker (>= 20.10) or check that the daemon honours this limit (rootless Docker may not)"
     memory = str(limits.memory_bytes)
     swap_ok = facts["memory_swap"] == memory if facts["memory_swap"] is not None else facts["swap_v2"] in ("0", None)
-    expected_env = facts["environment"] == []
+    block = facts["environment_block"]
+    empty_env = facts["environment"] == [] and block == ""
+    env_detail = f"variables {facts['environment']}, " + (f"environment block {block[:80]!r}" if block
+                                                            else "empty environment block")
     return [
         Check("non-root user", facts["uid"] == SANDBOX_UID, f"uid {facts['uid']}", "use an image without USER root"),
         Check("no capabilities", facts["cap_eff"] == "0000000000000000", f"CapEff {facts['cap_eff']}", docker_fix),
@@ -113,7 +117,7 @@ def check_limits(facts: dict, limits: SandboxLimits) -> list[Check]:
         Check("read-only root", not facts["root_writable"], "root filesystem writable" if facts["root_writable"]
               else "root filesystem read-only", docker_fix),
         Check("writable /tmp", facts["tmp_writable"], "tmpfs /tmp", "check the tmpfs mount options"),
-        Check("empty environment", expected_env, f"variables {facts['environment']}", "report this as a bug"),
+        Check("empty environment", empty_env, env_detail, "report this as a bug"),
         Check("supervisor protected", not facts["pid1_environ_readable"], "/proc/1 unreadable by verifier code"
               if not facts["pid1_environ_readable"] else "/proc/1/environ readable", "use an image with ctypes"),
         Check("no Docker socket", not facts["docker_socket"], "absent" if not facts["docker_socket"] else "present",

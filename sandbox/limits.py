@@ -29,6 +29,7 @@ class SandboxLimits:
     open_files: int = 256
     max_output_bytes: int = 1024 * 1024
     max_result_bytes: int = 64 * 1024
+    max_job_result_bytes: int = 16 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.tmpfs_mb >= self.memory_mb or self.memory_bytes <= 2 * SUPERVISOR_HEADROOM_BYTES:
@@ -37,9 +38,16 @@ class SandboxLimits:
                 where="SandboxLimits",
                 hint="the /tmp tmpfs is charged to the container's memory",
             )
-        for name in ("memory_mb", "pids", "tmpfs_mb", "file_size_mb", "open_files", "max_output_bytes"):
+        for name in ("memory_mb", "pids", "tmpfs_mb", "file_size_mb", "open_files", "max_output_bytes",
+                     "max_result_bytes"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive", where="SandboxLimits")
+        if self.max_job_result_bytes < self.max_result_bytes:
+            raise ConfigError(
+                f"max_job_result_bytes ({self.max_job_result_bytes}) must be at least max_result_bytes "
+                f"({self.max_result_bytes})", where="SandboxLimits",
+                hint="the job budget holds the results of all of a job's inputs together",
+            )
         if self.cpus <= 0:
             raise ConfigError("cpus must be positive", where="SandboxLimits")
 
@@ -54,6 +62,7 @@ class SandboxLimits:
             "address_space_bytes": self.memory_bytes - SUPERVISOR_HEADROOM_BYTES,
             "max_output_bytes": self.max_output_bytes,
             "max_result_bytes": self.max_result_bytes,
+            "max_job_result_bytes": self.max_job_result_bytes,
             "preload": list(preload),
         }
 

@@ -11,25 +11,33 @@ Protocol: the host writes frames (4-byte big-endian length, then ASCII JSON) on 
 on stdout: a hello when ready, then per job a response and, once the job's leftovers are reaped, a ready frame.
 Each job runs in forked children that never hold the supervisor's stdio: fds 0/1/2 become /dev/null and a byte-capped
 output pipe, and results come back over a private pipe as newline-delimited JSON carrying a per-child random nonce.
+Before reporting an input, the child waits until the supervisor has read all the output written so far, and the
+supervisor handles results before output, so what an input writes before it returns is charged to that input.
 All inputs of a job run in one child with one namespace for the code; after a per-input timeout, a kill or an output
 overflow, the remaining inputs are rerun in a fresh child. The next child is forked and isolated between jobs, while
 the host reads the previous answer, so a job only pays for handing its request over a pipe.
 
-This file must stay standard-library only: the host runs it as `python3 -I -c <this source> <config json>`, so the
+The host starts it through a bootstrap that execs it with an empty environment (see container.py), so neither it nor
+any job process forked from it has a variable in its environment block, which /proc/<pid>/environ shows.
+
+This file must stay standard-library only: the host runs it as `python3 -I -u -c <this source> <config json>`, so the
 image needs nothing but a Python, and the host imports `encode_frame`/`HEADER` from it so both ends share one framing.
 """
 
 from __future__ import annotations
 
 import builtins
+import fcntl
 import gc
 import json
+import math
 import os
 import resource
 import select
 import signal
 import struct
 import sys
+import termios
 import time
 
 PROTOCOL = 1
@@ -37,7 +45,10 @@ HEADER = struct.Struct(">I")
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
 CHILD_STATUSES = frozenset({"ok", "error", "output_limit"})
 MAX_ERROR_CHARS = 2000
+# Past a job's result budget an error keeps only this much of its text, so a job's answer stays bounded.
+OVER_BUDGET_ERROR_CHARS = 100
 REAP_LIMIT_S = 5.0
+WIPE_LIMIT_S = 5.0
 CHILD_POLL_S = 0.02
 PR_SET_DUMPABLE = 4
 # Everything a job can write that outlives its processes (the root is read-only, ipc_mode=none leaves no /dev/shm).
@@ -45,13 +56,39 @@ WRITABLE_DIRS = ("/tmp", "/dev/mqueue")
 
 
 # Bound once: verifier code commonly imports json/os/time and may patch them; the child's own reporting must not care.
-_dumps, _write, _clock = json.dumps, os.write, time.perf_counter
+_dumps, _write, _clock, _sleep, _ioctl = json.dumps, os.write, time.perf_counter, time.sleep, fcntl.ioctl
+NOTHING_UNREAD = bytes(4)  # FIONREAD's answer (a C int) for an empty pipe
+
+
+def _frame_body(message: object) -> bytes:
+    return json.dumps(message, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def encode_frame(message: object) -> bytes:
     """Serialise one message as a length-prefixed ASCII JSON frame (ASCII keeps lone surrogates and NULs intact)."""
-    body = json.dumps(message, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
+    body = _frame_body(message)
     return HEADER.pack(len(body)) + body
+
+
+def _write_frame(message: object) -> None:
+    """Send a frame to the host without joining header and body: a job's answer can be tens of MiB, not worth one more
+    copy. One writev, not two writes: each write can reach the host as a message of its own, and a wake-up more."""
+    body = _frame_body(message)
+    header = HEADER.pack(len(body))
+    written = os.writev(1, [header, body])
+    if written < len(header):
+        _write_all(1, header[written:])
+        written = len(header)
+    _write_all(1, memoryview(body)[written - len(header) :])
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+# One decoder for every result line: json.loads with an option builds a new decoder at each call (microseconds that
+# every input would pay).
+_parse_line = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 class Anomaly(Exception):
@@ -131,26 +168,42 @@ def _set_dumpable(flag: int) -> bool:
 class _Child:
     """Code that runs in the forked child, before and around the verifier code."""
 
-    def __init__(self, nonce: str, result_fd: int, config: dict) -> None:
-        self.nonce, self.result_fd, self.config = nonce, result_fd, config
+    def __init__(self, nonce: str, result_fd: int, output_fd: int, config: dict) -> None:
+        self.nonce, self.result_fd, self.output_fd, self.config = nonce, result_fd, output_fd, config
 
     def send(self, index: int, status: str, started: float, error: str | None, value_text: str | None) -> None:
         duration_ms = round((_clock() - started) * 1000.0, 3)
         line = _dumps([self.nonce, index, status, duration_ms, error, value_text], ensure_ascii=True)
+        self.wait_output_read()
         _write_all(self.result_fd, line.encode("ascii") + b"\n")
 
-    def isolate(self, output_fd: int, job_fd: int) -> None:
+    def wait_output_read(self) -> None:
+        """Block until the supervisor has read every byte written to the output pipe so far.
+
+        The output and the result pipes are read separately, so without this the output an input wrote just before
+        returning could reach the supervisor after its result, and be charged to the next input or to none.
+        """
+        pause = 0.0001
+        while True:
+            try:
+                if _ioctl(self.output_fd, termios.FIONREAD, NOTHING_UNREAD) == NOTHING_UNREAD:
+                    return
+            except OSError:  # the verifier closed our copy of the pipe: it only loses exact accounting
+                return
+            _sleep(pause)
+            pause = min(pause * 2, 0.005)
+
+    def isolate(self, job_fd: int) -> None:
         """Everything that does not depend on the job; a spare child does it before the job arrives."""
         os.setsid()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(output_fd, 1)
-        os.dup2(output_fd, 2)
-        low, high = sorted((job_fd, self.result_fd))
-        os.closerange(3, low)
-        os.closerange(low + 1, high)
-        os.closerange(high + 1, 65536)
+        os.dup2(self.output_fd, 1)
+        os.dup2(self.output_fd, 2)
+        kept = sorted((job_fd, self.result_fd, self.output_fd))
+        for low, high in zip([2, *kept], [*kept, 65536]):
+            os.closerange(low + 1, high)
         # Dumpable again so this child may raise its own OOM score (its /proc files are root-owned otherwise).
         _set_dumpable(1)
         try:
@@ -201,7 +254,11 @@ class _Child:
 
 
 class _Watch:
-    """The supervisor's view of one child: deadlines, output cap and validation of what it reports."""
+    """The supervisor's view of one child: deadlines, output cap and validation of what it reports.
+
+    It never records more outcomes than the job has inputs: whatever happens once every input is answered (output
+    of a leftover process, the child's exit) is nobody's outcome, and `clean` deals with the leftovers.
+    """
 
     def __init__(self, supervisor: Supervisor, job: dict, start: int, nonce: str, pid: int) -> None:
         self.supervisor, self.job, self.nonce, self.pid = supervisor, job, nonce, pid
@@ -213,28 +270,33 @@ class _Watch:
         self.output_bytes = 0
         self.buffer = bytearray()
 
+    def record(self, status: str, value_text: str | None, error: str | None, duration_ms: float) -> None:
+        self.results.append(self.supervisor.charge(status, value_text, error, duration_ms))
+        self.next_index += 1
+
     def fill(self, status: str, error: str) -> None:
         """Give every input not yet answered the same outcome (used when the code cannot even load)."""
-        elapsed = (time.monotonic() - self.phase_started) * 1000.0
-        self.results.extend([status, None, error, round(elapsed, 3)] for _ in range(self.next_index, self.total))
-        self.next_index = self.total
+        elapsed = round((time.monotonic() - self.phase_started) * 1000.0, 3)
+        while not self.done:
+            self.record(status, None, error, elapsed)
 
     def fail_current(self, status: str, error: str) -> None:
+        if self.done:
+            return
         if not self.loaded:
             self.fill(status, error)
             return
-        elapsed = (time.monotonic() - self.phase_started) * 1000.0
-        self.results.append([status, None, error, round(elapsed, 3)])
-        self.next_index += 1
+        self.record(status, None, error, round((time.monotonic() - self.phase_started) * 1000.0, 3))
 
     def accept(self, line: bytes) -> bool:
         """Record one reported line; False when the line is malformed or forged (the child is then killed)."""
         try:
-            nonce, index, status, duration_ms, error, value_text = json.loads(line)
-        except (ValueError, TypeError, RecursionError):
+            nonce, index, status, duration_ms, error, value_text = _parse_line(line.decode("ascii"))
+            duration_ms = float(duration_ms) if isinstance(duration_ms, (int, float)) else math.nan
+        except (ValueError, TypeError, RecursionError, OverflowError):
             return False
         expected = -1 if not self.loaded else self.next_index
-        if nonce != self.nonce or index != expected or not isinstance(duration_ms, (int, float)):
+        if nonce != self.nonce or index != expected or not math.isfinite(duration_ms):
             return False
         if not (error is None or isinstance(error, str)) or not (value_text is None or isinstance(value_text, str)):
             return False
@@ -245,12 +307,13 @@ class _Watch:
                 return True
             if status != "error":
                 return False
-            self.fill("error", error or "the code failed to load")
+            self.fill("error", (error or "the code failed to load")[:MAX_ERROR_CHARS])
             return True
         if status not in CHILD_STATUSES or (status == "ok") != (value_text is not None):
             return False
-        self.results.append([status, value_text, error, duration_ms])
-        self.next_index += 1
+        if value_text is not None and len(value_text) > self.supervisor.config["max_result_bytes"]:
+            return False
+        self.record(status, value_text, error and error[:MAX_ERROR_CHARS], duration_ms)
         return True
 
     @property
@@ -315,7 +378,11 @@ class _Watch:
         return True
 
     def watch(self, result_fd: int, output_fd: int) -> None:
-        """Follow the child until every input is answered or it must be killed (the caller then kills it)."""
+        """Follow the child until every input is answered or it must be killed (the caller then kills it).
+
+        Results are handled before output: the child reports an input only once its output has been read (see
+        `_Child.wait_output_read`), so output that arrives together with a result belongs to the next input.
+        """
         open_fds = [result_fd, output_fd]
         while not self.done:
             wait = self.time_left()
@@ -330,11 +397,15 @@ class _Watch:
                 readable = []
             if (not readable or result_fd not in open_fds) and self.exited():
                 return
-            for fd in readable:
+            for fd in (result_fd, output_fd):
+                if fd not in readable:
+                    continue
                 data = os.read(fd, 1 << 16)
                 if not data:
                     open_fds.remove(fd)
                 elif not (self.on_output(data) if fd == output_fd else self.on_results(data)):
+                    return
+                if self.done:
                     return
 
 
@@ -352,6 +423,7 @@ class Supervisor:
     def __init__(self, config: dict) -> None:
         self.config = config
         self.job_deadline = 0.0
+        self.job_result_bytes = 0
         self.spare: _Spawned | None = None
 
     def run_job(self, job: dict, body: bytes) -> tuple[list[list], str | None]:
@@ -360,6 +432,7 @@ class Supervisor:
         Processes of the job's last child are left for `clean`, which runs after the response is sent.
         """
         self.job_deadline = time.monotonic() + job["job_timeout_s"]
+        self.job_result_bytes = 0
         results: list[list] = []
         try:
             while len(results) < len(job["inputs"]):
@@ -370,6 +443,24 @@ class Supervisor:
             results.extend(["killed", None, f"the sandbox failed: {exc}", 0.0] for _ in job["inputs"][len(results) :])
             return results, str(exc)
         return results, None
+
+    def charge(self, status: str, value_text: str | None, error: str | None, duration_ms: float) -> list:
+        """One input's record, held to the job's result budget.
+
+        The supervisor holds every record of a job until it answers, and encoding the answer takes a few times its
+        size, all within the container's memory: without a budget, many large results kill the supervisor and with
+        it every input of the job. Past the budget an ok result becomes `output_limit` and an error keeps only the
+        start of its text, so only the inputs that do not fit lose something.
+        """
+        budget = self.config["max_job_result_bytes"]
+        size = len(value_text or "") + len(error or "")
+        if self.job_result_bytes + size <= budget:
+            self.job_result_bytes += size
+            return [status, value_text, error, duration_ms]
+        why = f"this job's results exceed {budget} bytes in total; split its inputs over several jobs"
+        if status == "ok":
+            return ["output_limit", None, f"the return value does not fit: {why}", duration_ms]
+        return [status, None, f"{(error or '')[:OVER_BUDGET_ERROR_CHARS]} [cut: {why}]", duration_ms]
 
     def clean(self) -> str | None:
         """Kill the job's leftovers, undo what it left behind and fork the next spare; a reason to recycle if not."""
@@ -395,8 +486,8 @@ class Supervisor:
             raise Anomaly(f"cannot fork a job process: {exc}") from exc
         if pid == 0:
             try:
-                child = _Child(nonce, result_w, self.config)
-                child.isolate(output_w, job_r)
+                child = _Child(nonce, result_w, output_w, self.config)
+                child.isolate(job_r)
                 child.receive(job_r)
             finally:
                 os._exit(0)
@@ -439,18 +530,13 @@ class Supervisor:
         raise Anomaly("leftover processes survived SIGKILL")
 
     def _reset(self) -> str | None:
+        deadline = time.monotonic() + WIPE_LIMIT_S
         for directory in WRITABLE_DIRS:
             try:
-                for entry in os.scandir(directory):
-                    if entry.is_dir(follow_symlinks=False):
-                        import shutil  # rarely needed: not worth its import time at every container start
-
-                        shutil.rmtree(entry.path)
-                    else:
-                        os.unlink(entry.path)
+                wipe(directory, deadline)
             except FileNotFoundError:
                 continue
-            except OSError as exc:
+            except (OSError, MemoryError) as exc:
                 return f"cannot clean {directory}: {exc}"
         for kind in ("shm", "msg", "sem"):
             try:
@@ -460,6 +546,54 @@ class Supervisor:
             except OSError:
                 pass
         return None
+
+
+def wipe(directory: str, deadline: float) -> None:
+    """Remove everything below `directory`, or raise Anomaly at `deadline`.
+
+    A job can leave a chain of directories deeper than Python's recursion limit and than the open-file limit, and
+    directories it made unreadable or read-only; so this walks down and back up through `..` holding one fd, keeps
+    only names, and gives each directory back its owner's permissions (the job ran as the same user) before entering
+    it. It runs only once every other process is dead, so nothing moves underneath it.
+    """
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    path: list[str] = []  # names from `directory` down to where fd points
+    try:
+        pending = [_remove_files(fd, deadline)]  # per level: subdirectories still to remove
+        while pending[-1] or path:
+            if time.monotonic() > deadline:
+                raise Anomaly(f"cannot wipe {directory} within {WIPE_LIMIT_S:g} s")
+            if pending[-1]:
+                name = pending[-1].pop()
+                os.chmod(name, 0o700, dir_fd=fd)
+                below = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = below
+                path.append(name)
+                pending.append(_remove_files(fd, deadline))
+            else:
+                above = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd = above
+                os.rmdir(path.pop(), dir_fd=fd)
+                pending.pop()
+    finally:
+        os.close(fd)
+
+
+def _remove_files(fd: int, deadline: float) -> list[str]:
+    """Unlink every non-directory in the directory `fd`; the names of its subdirectories."""
+    with os.scandir(fd) as scan:
+        entries = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in scan]
+    subdirectories = []
+    for count, (name, is_dir) in enumerate(entries):
+        if is_dir:
+            subdirectories.append(name)
+            continue
+        if not count % 1024 and time.monotonic() > deadline:
+            raise Anomaly(f"cannot wipe a directory of {len(entries)} entries within {WIPE_LIMIT_S:g} s")
+        os.unlink(name, dir_fd=fd)
+    return subdirectories
 
 
 def _warm_up(modules: list[str]) -> None:
@@ -487,7 +621,7 @@ def _serve_one(supervisor: Supervisor) -> str | None:
         return "end of input"
     job, body = request
     results, problem = supervisor.run_job(job, body)
-    _write_all(1, encode_frame({"nonce": job["nonce"], "results": results}))
+    _write_frame({"nonce": job["nonce"], "results": results})
     return problem
 
 
@@ -498,7 +632,7 @@ def main() -> None:
     protected = _set_dumpable(0)
     supervisor = Supervisor(config)
     supervisor.spare = supervisor.spawn()
-    _write_all(1, encode_frame({"hello": PROTOCOL, "protected": protected}))
+    _write_frame({"hello": PROTOCOL, "protected": protected})
     while True:
         try:
             problem = _serve_one(supervisor)
@@ -510,7 +644,7 @@ def main() -> None:
         # Answer first, clean up after: the host reads the "ready" frame only when it borrows this container again,
         # so reaping, wiping /tmp and forking the next job process overlap with the host's own work.
         problem = problem or supervisor.clean()
-        _write_all(1, encode_frame({"ready": problem is None, "recycle": problem}))
+        _write_frame({"ready": problem is None, "recycle": problem})
         if problem:
             return
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
 from synthloom.sandbox import STATUSES
-from synthloom.sandbox.bench import autoif_verifiers
+from tests.sandbox.autoif_helpers import FIXTURE, autoif_verifiers
 
 pytestmark = pytest.mark.docker
-
-FIXTURE = pathlib.Path(__file__).parents[1] / "fixtures" / "autoif" / "eval_func_rft.jsonl"
 
 
 @pytest.fixture(scope="module")

@@ -139,7 +139,8 @@ def test_a_container_killed_from_outside_mid_job_is_replaced(docker_api):
 
 def test_a_failing_build_step_is_reported_and_leaves_no_container(docker_api):
     def build_containers() -> set[str]:
-        return {c["Id"] for c in docker_api.containers(all=True, filters={"ancestor": DEFAULT_IMAGE, "status": "exited"})}
+        exited = docker_api.containers(all=True, filters={"ancestor": DEFAULT_IMAGE, "status": "exited"})
+        return {c["Id"] for c in exited}
 
     before = build_containers()
     # --no-index keeps pip (where the image has one) off the network; it fails either way.

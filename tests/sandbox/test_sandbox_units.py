@@ -12,17 +12,18 @@ import pytest
 
 from synthloom.errors import ConfigError, SandboxError
 from synthloom.sandbox import DockerSandbox, Outcome, SandboxLimits, code_hash
-from synthloom.sandbox.bench import parse_autoif_reply
 from synthloom.sandbox.doctor import check_limits
 from synthloom.sandbox.limits import owner_id
 from synthloom.sandbox.pool import owner_is_dead
 from synthloom.sandbox.supervisor import HEADER, encode_frame
+from tests.sandbox.autoif_helpers import parse_autoif_reply
 
 GOOD_FACTS = {
     "uid": 65534, "cap_eff": "0000000000000000", "no_new_privs": "1", "seccomp": "2", "interfaces": ["lo"],
     "memory": str(512 * 1024 * 1024), "memory_swap": str(512 * 1024 * 1024), "swap_v2": None, "pids": "64",
     "cpu_v2": None, "cpu_quota": "100000", "cpu_period": "100000", "fsize": 16 * 1024 * 1024, "nofile": 256,
-    "root_writable": False, "tmp_writable": True, "environment": [], "pid1_environ_readable": False,
+    "root_writable": False, "tmp_writable": True, "environment": [], "environment_block": "",
+    "pid1_environ_readable": False,
     "docker_socket": False,
 }
 
@@ -72,9 +73,10 @@ def test_limits_reject_a_tmpfs_as_large_as_memory():
 
 def test_check_limits_passes_good_facts_and_names_each_violation():
     assert all(check.ok for check in check_limits(GOOD_FACTS, SandboxLimits()))
-    bad = {**GOOD_FACTS, "uid": 0, "interfaces": ["eth0", "lo"], "memory": "9223372036854771712", "cpu_quota": "-1"}
+    bad = {**GOOD_FACTS, "uid": 0, "interfaces": ["eth0", "lo"], "memory": "9223372036854771712", "cpu_quota": "-1",
+           "environment_block": "PATH=/usr/bin\x00HOSTNAME=x\x00"}
     failed = {check.name for check in check_limits(bad, SandboxLimits()) if not check.ok}
-    assert failed == {"non-root user", "no network", "memory limit", "cpu limit"}
+    assert failed == {"non-root user", "no network", "memory limit", "cpu limit", "empty environment"}
 
 
 def test_owner_liveness():
