@@ -37,7 +37,7 @@ def max_rss_mib() -> float:
 
 def embedded_backend(**options):
     from synthloom.backends.base import ModelSpec
-    from synthloom.backends.transformers_backend import create
+    from synthloom.backends.transformers.backend import create
 
     return create(ModelSpec(**options))
 
@@ -124,10 +124,10 @@ def start_server(latency_ms: float) -> tuple[subprocess.Popen, str]:
 
 def bench_litellm(count: int, transport: str, concurrency: int) -> None:
     from synthloom.backends.base import ChatMessage, GenerateRequest, ModelSpec
-    from synthloom.backends.litellm_backend import create
+    from synthloom.backends.litellm.backend import create
     from synthloom.budget import Budget
-    from synthloom.context import ModelClient
-    from synthloom.writer import StoreWriter
+    from synthloom.model_client import ModelClient
+    from synthloom.store.writer import StoreWriter
 
     server, url = start_server(latency_ms=5)
     try:

@@ -5,6 +5,10 @@ The same workload as ../shared/bench/distilabel_overhead.py (distilabel 1.5), so
 run on one machine. Usage: python benchmarks/overhead.py N [--distilabel PYTHON]. With --distilabel, the peer
 benchmark runs right after ours, under the given interpreter (a venv with distilabel==1.5.3 installed), and the
 ratio is printed. Ends with a line `items_per_s=<number>`.
+
+`--items 1000000` measures memory at scale instead: each size of 10k, 100k, ... up to the given count runs in its
+own process, which reports its peak RSS and items/s; then the largest finished campaign is run again (a resume with
+nothing left to do) and timed.
 """
 
 from __future__ import annotations
@@ -38,29 +42,66 @@ agents:
 """
 
 
-def run_ours(n: int) -> tuple[float, int]:
-    from synthloom.campaign import load_campaign
+def write_workload(directory: Path, n: int) -> Path:
+    prompts = directory / "prompts.jsonl"
+    with prompts.open("w") as out:
+        for i in range(n):
+            out.write(json.dumps({"instruction": f"Write item number {i} about topic {i % 17}."}) + "\n")
+    campaign_file = directory / "campaign.yaml"
+    campaign_file.write_text(CAMPAIGN.replace("PROMPTS", str(prompts)))
+    return campaign_file
+
+
+def run_campaign_timed(campaign_file: Path, store: Path, n: int, *, fresh: bool = True) -> float:
+    import synthloom
     from synthloom.registry.contributions import build_registry
-    from synthloom.runtime import Runtime
     from synthloom.store import query
 
-    with tempfile.TemporaryDirectory() as tmp:
-        prompts = Path(tmp) / "prompts.jsonl"
-        prompts.write_text("".join(json.dumps({"instruction": f"Write item number {i} about topic {i % 17}."}) + "\n"
-                                   for i in range(n)))
-        campaign_file = Path(tmp) / "campaign.yaml"
-        campaign_file.write_text(CAMPAIGN.replace("PROMPTS", str(prompts)))
-        registry = build_registry()
-        started = time.perf_counter()
-        campaign, agents = load_campaign(campaign_file, registry)
-        summary = Runtime(campaign, agents, registry, store_path=str(Path(tmp) / "store.duckdb")).run()
-        elapsed = time.perf_counter() - started
-        assert summary["status"] == "finished", summary
-        kept = query(Path(tmp) / "store.duckdb",
-                     "SELECT count(*) FROM basic_judged WHERE agent = 'keep'")[1][0][0]
-        calls = query(Path(tmp) / "store.duckdb", "SELECT count(*) FROM model_calls")[1][0][0]
+    build_registry()  # plugin imports once, outside the timing: this measures orchestration
+    started = time.perf_counter()
+    summary = synthloom.run_campaign(campaign_file, store=store)
+    elapsed = time.perf_counter() - started
+    assert summary.outcome == "finished", summary
+    if fresh:
+        kept = query(store, "SELECT count(*) FROM basic_judged WHERE agent = 'keep'")[1][0][0]
+        calls = query(store, "SELECT count(*) FROM model_calls")[1][0][0]
         assert kept == n and calls == 2 * n, (kept, calls)
-    return elapsed, kept
+    return elapsed
+
+
+def run_ours(n: int) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        elapsed = run_campaign_timed(write_workload(Path(tmp), n), Path(tmp) / "store.duckdb", n)
+    return elapsed, n
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(n: int, directory: Path, resume: bool) -> None:
+    """One size, in its own process so that its peak RSS is its own."""
+    elapsed = run_campaign_timed(directory / "campaign.yaml", directory / "store.duckdb", n, fresh=not resume)
+    print(json.dumps({"items": n, "wall_s": elapsed, "peak_rss_mib": peak_rss_mib(), "resume": resume}))
+
+
+def scale(largest: int) -> None:
+    sizes = [n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n < largest] + [largest]
+    with tempfile.TemporaryDirectory(dir=REPO / "runs" if (REPO / "runs").is_dir() else None) as tmp:
+        for n in sizes:
+            directory = Path(tmp) / str(n)
+            directory.mkdir()
+            write_workload(directory, n)
+            for resume in (False, True) if n == largest else (False,):
+                result = subprocess.run([sys.executable, __file__, "--child", str(n), str(directory)]
+                                        + (["--resume"] if resume else []), capture_output=True, text=True)
+                if result.returncode != 0:
+                    raise SystemExit(f"size {n} failed:\n{result.stderr[-3000:]}")
+                figures = json.loads(result.stdout.strip().splitlines()[-1])
+                what = "resume of the finished campaign" if resume else "run"
+                rate = "" if resume else f", {n / figures['wall_s']:.0f} items/s"
+                print(f"items={n:>9} {what}: {figures['wall_s']:.1f} s{rate}, peak RSS {figures['peak_rss_mib']:.0f} "
+                      "MiB", flush=True)
 
 
 def run_peer(python: str, n: int) -> float | None:
@@ -77,11 +118,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=5000)
     parser.add_argument("--distilabel", help="Python interpreter of a venv with distilabel==1.5.3")
+    parser.add_argument("--items", type=int, help="measure peak RSS at 10k, 100k, ... up to this many items")
+    parser.add_argument("--child", nargs=2, metavar=("N", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--resume", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(int(args.child[0]), Path(args.child[1]), args.resume)
+        return
+    if args.items:
+        scale(args.items)
+        return
     elapsed, kept = run_ours(args.n)
     ours = args.n / elapsed
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"synthloom items={args.n} kept={kept} wall_s={elapsed:.2f} peak_rss_mib={peak_mib:.0f}")
+    print(f"synthloom items={args.n} kept={kept} wall_s={elapsed:.2f} peak_rss_mib={peak_rss_mib():.0f}")
     if args.distilabel:
         peer = run_peer(args.distilabel, args.n)
         if peer:

@@ -6,7 +6,7 @@
 Both paths score the same Alpaca samples (the first N of tests/fixtures/alpaca, non-empty outputs) with the
 embedded model by Cherry's rules (`--compat cherry`: Alpaca template, max_length 512). The reference loop runs two
 separate full forward passes per sample with full-vocabulary logits, as `cherry_seletion/data_analysis.py` does
-(see `synthloom.plugins.selection.reference`). Each path runs in its own process, so that its peak memory (VmHWM,
+(see `tests/selection/reference.py`). Each path runs in its own process, so that its peak memory (VmHWM,
 reset after the model is loaded; on a GPU, torch's peak allocation) is its own, and each scores 8 samples untimed
 first. The IFDs of the two paths are compared sample by sample; with several dtypes, the reference loop's own IFDs
 are also compared across dtypes, which shows how much of a difference is precision rather than method.
@@ -50,7 +50,7 @@ def _reset_peak() -> None:
 
 
 def samples(n: int) -> list[Any]:
-    from synthloom.plugins.selection.engine import AlpacaItem
+    from synthloom.plugins.selection.parsing import AlpacaItem
 
     rows = [r for r in json.loads(DATA.read_text(encoding="utf-8")) if r["output"]][:n]
     return [AlpacaItem(r["instruction"], r.get("input", ""), r["output"]) for r in rows]
@@ -61,8 +61,8 @@ Scorer = Callable[[list[Any]], list[Optional[float]]]
 
 def load_ours(model: str, dtype: str, batch_size: int) -> Scorer:
     from synthloom.backends.base import ModelSpec
-    from synthloom.backends.transformers_backend import create
-    from synthloom.plugins.selection.engine import ScoringOptions, score_items
+    from synthloom.backends.transformers.backend import create
+    from synthloom.plugins.selection.scoring import ScoringOptions, score_items
 
     backend = create(ModelSpec(model=model, dtype=dtype, batch_size=batch_size))
     options = ScoringOptions(compat="cherry", max_length=MAX_LENGTH)
@@ -78,8 +78,10 @@ def load_reference(model_name: str, dtype: str) -> Scorer:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from synthloom.backends.transformers_backend import resolve_model_path
-    from synthloom.plugins.selection.reference import cherry_ifd
+    from synthloom.backends.transformers.backend import resolve_model_path
+
+    sys.path.insert(0, str(ROOT))  # the reference loop lives with the tests, outside the installed package
+    from tests.selection.reference import cherry_ifd
 
     path = resolve_model_path(model_name)
     tokenizer = AutoTokenizer.from_pretrained(path)

@@ -30,13 +30,6 @@ class Budget:
         self.calls = calls
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_store(cls, spec: BudgetSpec | None, con: Any, campaign: str) -> "Budget":
-        cost, tokens, calls = con.execute(
-            "SELECT coalesce(sum(cost), 0), coalesce(sum(prompt_tokens + completion_tokens), 0), count(*) "
-            "FROM model_calls WHERE campaign = ? AND NOT cached", [campaign]).fetchone()
-        return cls(spec, cost=float(cost), tokens=int(tokens), calls=int(calls))
-
     def exhausted_by(self) -> str | None:
         spec = self.spec
         if spec.max_calls is not None and self.calls >= spec.max_calls:

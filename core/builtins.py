@@ -1,44 +1,38 @@
 """Built-in contributions, registered through the same hooks and entry-point group as any plugin.
 
-Backends are registered as factories that import their heavy dependencies only when a campaign uses them.
+Backends are registered as `BackendType`s whose parts are import paths, so that their heavy dependencies load only
+when a campaign uses them.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
 
+from synthloom.backends.registration import BackendType
 from synthloom.hookspecs import hookimpl
-from synthloom.messages import Failure, Record
-
-BACKEND_FACTORIES = {
-    "replay": "synthloom.backends.replay:create",
-    "litellm": "synthloom.backends.litellm_backend:create",
-    "transformers": "synthloom.backends.transformers_backend:create",
-    "vllm": "synthloom.backends.vllm_backend:create",
-}
+from synthloom.messages import Dropped, Failure, Message, Record
 
 
-def _lazy(target: str) -> Callable[..., Any]:
-    module_name, attr = target.split(":")
+def _backends() -> list[BackendType]:
+    from synthloom.backends.litellm import BACKEND as LITELLM
+    from synthloom.backends.transformers import BACKEND as TRANSFORMERS
+    from synthloom.backends.vllm import BACKEND as VLLM
 
-    def factory(spec: Any) -> Any:
-        return getattr(importlib.import_module(module_name), attr)(spec)
-
-    factory.__qualname__ = factory.__name__ = f"lazy({target})"
-    return factory
+    replay = BackendType("replay", create_with="synthloom.backends.replay:create",
+                         options="synthloom.backends.replay:ReplayOptions")
+    return [replay, LITELLM, TRANSFORMERS, VLLM]
 
 
 @hookimpl
-def register_backends(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    for name, target in BACKEND_FACTORIES.items():
-        register(name, _lazy(target))
+def register_backends(register: Callable[[str, BackendType], None]) -> None:
+    for backend in _backends():
+        register(backend.name, backend)
 
 
 @hookimpl
-def register_message_kinds(register: Callable[[type], None]) -> None:
-    register(Failure)
-    register(Record)
+def register_message_kinds(register: Callable[[type[Message]], None]) -> None:
+    for kind in (Failure, Dropped, Record):
+        register(kind)
 
 
 @hookimpl

@@ -110,6 +110,22 @@ class Failure(Message):
     input_kind: str = ""
 
 
+class Dropped(Message):
+    """An item a stage decided not to pass on, and why: one kind for every plugin, so that one query answers "what
+    was dropped, where, and why" in any campaign (`SELECT stage, reason, count(*) FROM dropped GROUP BY ALL`).
+
+    `stage` names the step (usually the agent's role), `reason` is a short stable code (`duplicate`,
+    `low_pass_rate`), `detail` says it in words with the numbers, and `subject` shows what was dropped (a short
+    excerpt or an id). Every agent may emit it without declaring it in `produces`.
+    """
+
+    kind: str = "dropped"
+    stage: str
+    reason: str
+    detail: str = ""
+    subject: str = ""
+
+
 class Record(Message):
     """A generic row of data (for example a line of a JSONL file) with free-form fields."""
 

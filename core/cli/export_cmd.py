@@ -6,7 +6,8 @@ import click
 
 
 @click.command()
-@click.option("--store", required=True, type=click.Path(dir_okay=False), help="The campaign's DuckDB file.")
+@click.option("--store", required=True, type=click.Path(), help="The campaign's DuckDB file, or the shard "
+                                                                   "directory of a Ray run.")
 @click.option("--kind", required=True, help="Message kind to export, e.g. autoif.sft_sample.")
 @click.option("--format", "fmt", default="trl-sft", show_default=True,
               help="Exporter: trl-sft (messages), trl-dpo (prompt/chosen/rejected), rows, or a plugin's.")

@@ -23,6 +23,8 @@ COMMANDS = {
     "sandbox": ("synthloom.sandbox.cli:sandbox", "Build, check and benchmark the Docker sandbox."),
     "models": ("synthloom.backends.cli:models", "Prepare and inspect model backends."),
     "train": ("synthloom.training_cli:train", "Fine-tune a model on an exported dataset with TRL."),
+    "report": ("synthloom.report.cli:report", "Write an HTML report of a campaign (plots, samples, lineage)."),
+    "view": ("synthloom.report.cli:view", "Serve the report live on 127.0.0.1 while a campaign runs."),
 }
 
 

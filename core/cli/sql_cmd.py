@@ -11,7 +11,8 @@ import click
 
 @click.command()
 @click.argument("query")
-@click.option("--store", required=True, type=click.Path(dir_okay=False), help="The campaign's DuckDB file.")
+@click.option("--store", required=True, type=click.Path(), help="The campaign's DuckDB file, or the shard "
+                                                                   "directory of a Ray run.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def sql(query: str, store: str, fmt: str) -> None:
     """Run QUERY read-only against STORE. Tables: messages, model_calls, sandbox_runs, handled, campaigns,

@@ -1,22 +1,30 @@
-"""AutoIF: instruction-following data whose compliance is checked by LLM-written code (Qwen, arXiv 2406.13542).
+"""AutoIF: instruction-following data whose compliance is checked by LLM-written code.
 
-Registers the message kinds, the agents of every stage, the importers of AutoIF's file formats, the
-`synthloom autoif` commands, and a survival report at the end of campaigns that use these agents.
+"Self-play with Execution Feedback: Improving Instruction-following Capabilities of Large Language Models" (Dong et
+al., Qwen, arXiv 2406.13542); reference code QwenLM/AutoIF. A model writes format instructions, Python functions
+that verify them and test cases; functions and cases cross-validate each other in the sandbox; responses are kept
+when the surviving functions pass them and a judge scores them well. Produces SFT examples (`autoif.sft_example`)
+and DPO pairs (`autoif.dpo_pair`) for TRL.
+
+The hooks register the kinds, the agents of every stage and the importers of AutoIF's files, the `synthloom
+autoif` commands, and print a survival table at the end of campaigns that use these agents.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from synthloom.hookspecs import hookimpl
-from synthloom.plugins.autoif.summary import demo_queries
+from synthloom import hookimpl
 
-__all__ = ["demo_queries"]
+if TYPE_CHECKING:
+    import click
+
+    from synthloom import Agent, Message, RunSummary
+    from synthloom.campaign import Campaign
 
 
 @hookimpl
-def register_message_kinds(register: Callable[[type], None]) -> None:
+def register_message_kinds(register: Callable[[type["Message"]], None]) -> None:
     from synthloom.plugins.autoif.kinds import ALL_KINDS
 
     for kind in ALL_KINDS:
@@ -24,28 +32,24 @@ def register_message_kinds(register: Callable[[type], None]) -> None:
 
 
 @hookimpl
-def register_agents(register: Callable[[type], None]) -> None:
+def register_agents(register: Callable[[type["Agent"]], None]) -> None:
     from synthloom.plugins.autoif.agents import AGENTS
-    from synthloom.plugins.autoif.importers import IMPORTERS
 
-    for agent in (*AGENTS, *IMPORTERS):
+    for agent in AGENTS:
         register(agent)
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
+def register_commands(cli: "click.Group") -> None:
     from synthloom.plugins.autoif.cli import autoif
 
     cli.add_command(autoif)
 
 
 @hookimpl
-def on_campaign_end(campaign: Any, summary: dict[str, Any]) -> None:
+def on_campaign_end(campaign: "Campaign", summary: "RunSummary") -> None:
     if not any(agent.use.startswith("autoif.") for agent in campaign.agents):
         return
-    from synthloom.plugins.autoif.summary import report
+    from synthloom.plugins.autoif.survival import report
 
-    try:
-        print(report(campaign, summary))
-    except Exception as error:  # an observer must never fail the campaign it reports on
-        logging.getLogger(__name__).warning("AutoIF survival report unavailable: %s", error)
+    print(report(summary))

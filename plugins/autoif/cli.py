@@ -1,34 +1,62 @@
 """`synthloom autoif STAGE --in FILE --out FILE`: one AutoIF stage on AutoIF's own file formats, no campaign.
 
 These make the plugin a drop-in replacement for single reference scripts, with verifiers run in the Docker sandbox
-instead of `exec` in the calling process. Heavy imports stay inside the commands.
+instead of `exec` in the calling process, and models called through a `ModelSession`: cached, retried and logged in
+a store beside the output, so that a rerun after a crash pays only for the replies it did not get. Heavy imports
+stay inside the commands.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import sys
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
-from synthloom.backends.cli import MODEL_OPTIONS, backend_from_arg
-from synthloom.errors import ConfigError
+from synthloom import ConfigError, RowError, SamplingConfig, model_options, read_rows, sampling_options, write_rows
+
+if TYPE_CHECKING:
+    from synthloom import GenerateRequest, GenerateResponse, Message, ModelSession
+    from synthloom.model_client import ModelClient
+
+M = TypeVar("M", bound="Message")
+
+IN = click.option("--in", "in_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+OUT = click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                   help="The output file (.jsonl, .json or .parquet), written whole or not at all.")
+STORE = click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="DuckDB file caching and logging the model calls  [default: OUT.calls.duckdb]")
+IMAGE = click.option("--image", default=None, help="Sandbox image (default: synthloom's).")
+POOL = click.option("--pool-size", default=2, show_default=True, help="Warm sandbox containers.")
+TIMEOUT = click.option("--timeout", "timeout_s", default=5.0, show_default=True, help="Seconds per call.")
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    from synthloom.plugins.autoif.formats import RowError, read_jsonl
-
+    """The usable rows of a JSONL (or JSON list, or Parquet) file; each unusable one is reported and skipped."""
     rows = []
-    for _, row in read_jsonl(path):
+    for row in read_rows(path, tolerant=True):
         if isinstance(row, RowError):
-            click.echo(f"skipped: {row.detail}", err=True)
+            click.echo(f"skipped ({row.reason}): {row}", err=True)
         else:
-            rows.append(row)
+            rows.append(row.value)
     return rows
+
+
+def _converted(path: Path, convert: Callable[[dict[str, Any]], M]) -> list[tuple[dict[str, Any], M]]:
+    """Each row that `convert` turns into a message, with the message; the others are reported and skipped."""
+    from synthloom.plugins.autoif.formats import converted_rows
+
+    found = []
+    for item in converted_rows(path, convert):
+        if isinstance(item, RowError):
+            click.echo(f"skipped ({item.reason}): {item}", err=True)
+        else:
+            found.append((item[0].value, item[1]))
+    return found
 
 
 def _sandbox(image: str | None, pool_size: int) -> Any:
@@ -37,14 +65,15 @@ def _sandbox(image: str | None, pool_size: int) -> Any:
     return DockerSandbox(image=image, pool_size=pool_size)
 
 
-IN = click.option("--in", "in_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-OUT = click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
-IMAGE = click.option("--image", default=None, help="Sandbox image (default: synthloom's).")
-POOL = click.option("--pool-size", default=2, show_default=True, help="Warm sandbox containers.")
-TIMEOUT = click.option("--timeout", "timeout_s", default=5.0, show_default=True, help="Seconds per call.")
+def _session(model: str, options: tuple[str, ...], out_path: Path, store: Path | None, command: str
+             ) -> "ModelSession":
+    from synthloom import ModelSession, spec_from_arg
+    from synthloom.model_session import session_store
+
+    return ModelSession(spec_from_arg(model, options), session_store(out_path, store), command=command)
 
 
-@click.group()
+@click.group(name="autoif")
 def autoif() -> None:
     """AutoIF stages on AutoIF's own JSONL files (QwenLM/AutoIF formats)."""
 
@@ -64,26 +93,25 @@ def autoif() -> None:
 def cross_validate_cmd(in_path: Path, out_path: Path, variant: str, string_booleans: str, min_funcs: int,
                        min_cases: int, timeout_s: float, image: str | None, pool_size: int) -> None:
     """Step 3: eval_func_rft.jsonl (with `gpt-answer` replies) -> cross_validation.jsonl."""
-    from synthloom.plugins.autoif.execution import sandbox_evaluator
-    from synthloom.plugins.autoif.formats import cross_validation_row, write_jsonl
-    from synthloom.plugins.autoif.stages import CrossValidationParams, cross_validate_many
+    from synthloom.plugins.autoif.formats import cross_validation_row, verifier_set
+    from synthloom.plugins.autoif.verification import CrossValidatorConfig, cross_validate_many, sandbox_evaluator
 
-    params = CrossValidationParams(variant=variant, string_booleans=string_booleans, min_funcs=min_funcs,
-                                   min_cases=min_cases, timeout_s=timeout_s)
-    rows = [r for r in _rows(in_path) if isinstance(r.get("instruction"), str)]
+    cfg = CrossValidatorConfig(variant=variant, string_booleans=string_booleans, min_funcs=min_funcs,
+                               min_cases=min_cases, timeout_s=timeout_s)
+    sets = [item for _, item in _converted(in_path, verifier_set)]
     with _sandbox(image, pool_size) as sandbox:
-        outcomes = asyncio.run(cross_validate_many([(r["instruction"], r.get("gpt-answer") or []) for r in rows],
-                                                   sandbox_evaluator(sandbox, timeout_s), params))
+        outcomes = asyncio.run(cross_validate_many([(s.instruction, s.replies) for s in sets],
+                                                   sandbox_evaluator(sandbox, timeout_s), cfg))
     kept = []
     for outcome in outcomes:
-        if outcome.reason is not None:
-            click.echo(f"dropped ({outcome.reason}: {outcome.detail}): {outcome.instruction[:80]}", err=True)
-            continue
-        assert outcome.result is not None
-        kept.append(cross_validation_row(outcome.instruction, outcome.survivors,
-                                         [(c.input, c.output) for c in outcome.result.kept_cases]))
-    write_jsonl(kept, out_path)
-    click.echo(f"{len(kept)} of {len(rows)} instructions survived cross-validation -> {out_path}")
+        if outcome.verdict is not None:
+            click.echo(f"dropped ({outcome.verdict.reason}: {outcome.verdict.detail}): {outcome.instruction[:80]}",
+                       err=True)
+        elif outcome.result is not None:
+            kept.append(cross_validation_row(outcome.instruction, outcome.survivors,
+                                             [(c.input, c.output) for c in outcome.result.kept_cases]))
+    write_rows(kept, out_path)
+    click.echo(f"{len(kept)} of {len(sets)} instructions survived cross-validation -> {out_path}")
 
 
 @autoif.command("verify")
@@ -101,32 +129,15 @@ def cross_validate_cmd(in_path: Path, out_path: Path, variant: str, string_boole
 def verify_cmd(in_path: Path, out_path: Path, pass_rate_above: float, out_format: str, timeout_s: float,
                image: str | None, pool_size: int) -> None:
     """Step 6: query_rft.jsonl (or dpo_query_w_funcs.jsonl) -> each response with its pass rate."""
-    from synthloom.plugins.autoif.execution import sandbox_evaluator
-    from synthloom.plugins.autoif.formats import RowError, response_set, write_jsonl
-    from synthloom.plugins.autoif.prompts import quality_judge
-    from synthloom.plugins.autoif.stages import pass_rates_many
+    from synthloom.plugins.autoif.formats import response_set, verified_rows
+    from synthloom.plugins.autoif.verification import pass_rates_many, sandbox_evaluator
 
-    sets = []
-    for row in _rows(in_path):
-        try:
-            sets.append(response_set(row))
-        except RowError as error:
-            click.echo(f"skipped ({error.reason}): {error.detail}", err=True)
+    sets = [item for _, item in _converted(in_path, response_set)]
     with _sandbox(image, pool_size) as sandbox:
         rates = asyncio.run(pass_rates_many([([f.func for f in s.eval_funcs], s.responses) for s in sets],
                                             sandbox_evaluator(sandbox, timeout_s)))
-    out: list[dict[str, Any]] = []
-    for item, item_rates in zip(sets, rates):
-        if out_format == "dpo":
-            out.append({"query": item.query, "response": [[r, p] for r, p in zip(item.responses, item_rates)]})
-        elif out_format == "score-prompts":
-            out += [{"instruction": item.instruction, "query": item.query, "response": r,
-                     "prompt": quality_judge(item.instruction, item.query, r)}
-                    for r, p in zip(item.responses, item_rates) if p > pass_rate_above]
-        else:
-            out += [{"instruction": item.instruction, "query": item.query, "response": r, "pass_rate": p,
-                     "kept": p > pass_rate_above} for r, p in zip(item.responses, item_rates)]
-    write_jsonl(out, out_path)
+    write_rows([row for item, item_rates in zip(sets, rates)
+            for row in verified_rows(item, item_rates, pass_rate_above, out_format)], out_path)
     kept = sum(p > pass_rate_above for rs in rates for p in rs)
     click.echo(f"{kept} of {sum(map(len, rates))} responses pass (> {pass_rate_above}) -> {out_path}")
 
@@ -137,14 +148,13 @@ def verify_cmd(in_path: Path, out_path: Path, pass_rate_above: float, out_format
 @click.option("--score-above", default=8.0, show_default=True)
 def score_filter_cmd(in_path: Path, out_path: Path, score_above: float) -> None:
     """Step 7: query_rft_score.jsonl (judge replies in `gen`) -> query_score_filter.jsonl."""
-    from synthloom.plugins.autoif.cross_validation import mean_score
-    from synthloom.plugins.autoif.formats import write_jsonl
-    from synthloom.plugins.autoif.parsing import parse_score
+    from synthloom.plugins.autoif.parsing.decisions import quality_verdict
+    from synthloom.plugins.autoif.parsing.replies import parse_score
 
     rows = _rows(in_path)
-    kept = [r for r in rows if mean_score([parse_score(g) for g in r.get("gen") or [] if isinstance(g, str)])
-            > score_above]
-    write_jsonl(kept, out_path)
+    kept = [r for r in rows
+            if quality_verdict([parse_score(g) for g in r.get("gen") or [] if isinstance(g, str)], score_above) is None]
+    write_rows(kept, out_path)
     click.echo(f"{len(kept)} of {len(rows)} samples score above {score_above} -> {out_path}")
 
 
@@ -153,13 +163,10 @@ def score_filter_cmd(in_path: Path, out_path: Path, score_above: float) -> None:
 @OUT
 def sft_cmd(in_path: Path, out_path: Path) -> None:
     """Step 8: query_score_filter.jsonl -> TRL conversational SFT rows (query and instruction joined)."""
-    from synthloom.plugins.autoif.formats import write_jsonl
-    from synthloom.plugins.autoif.kinds import join_query_instruction
+    from synthloom.plugins.autoif.formats import sft_row
 
-    rows = [{"messages": [{"role": "user", "content": join_query_instruction(r["query"], r["instruction"])},
-                          {"role": "assistant", "content": r["response"]}]}
-            for r in _rows(in_path) if all(isinstance(r.get(k), str) for k in ("query", "instruction", "response"))]
-    write_jsonl(rows, out_path)
+    rows = [sft for sft in map(sft_row, _rows(in_path)) if sft is not None]
+    write_rows(rows, out_path)
     click.echo(f"{len(rows)} SFT rows -> {out_path}")
 
 
@@ -169,26 +176,15 @@ def sft_cmd(in_path: Path, out_path: Path) -> None:
 @click.option("--seed", default=0, show_default=True)
 def dpo_pairs_cmd(in_path: Path, out_path: Path, seed: int) -> None:
     """DPO step 2: dpo_query_eval_score_results.jsonl -> {instruction, positive, negative} rows."""
-    from synthloom.plugins.autoif.cross_validation import dpo_pairs
-    from synthloom.plugins.autoif.formats import RowError, scored_query, write_jsonl
+    from synthloom.plugins.autoif.formats import scored_query
+    from synthloom.plugins.autoif.parsing.decisions import dpo_pairs
 
     rng = random.Random(seed)
-    out = []
-    for row in _rows(in_path):
-        try:
-            item = scored_query(row)
-        except RowError as error:
-            click.echo(f"skipped ({error.reason}): {error.detail}", err=True)
-            continue
-        out += [{"instruction": item.query, "positive": c, "negative": r}
-                for c, r in dpo_pairs([(x.response, x.pass_rate) for x in item.responses], rng)]
-    write_jsonl(out, out_path)
+    out = [{"instruction": item.query, "positive": c, "negative": r}
+           for _, item in _converted(in_path, scored_query)
+           for c, r in dpo_pairs([(x.response, x.pass_rate) for x in item.responses], rng)]
+    write_rows(out, out_path)
     click.echo(f"{len(out)} DPO pairs -> {out_path}")
-
-
-MODEL = click.option("--model", "model", default="embedded", show_default=True,
-                     help="BACKEND:MODEL, e.g. litellm:openai/gpt-4o-mini or vllm:/models/x; a bare name or "
-                          "directory (or `embedded`) uses the transformers backend.")
 
 
 @autoif.command("nli-filter")
@@ -196,19 +192,19 @@ MODEL = click.option("--model", "model", default="embedded", show_default=True,
 @OUT
 @click.option("--judge", type=click.Choice(["model", "classifier"]), default="model", show_default=True,
               help="model: --model answers entailment/neutral/contradiction; classifier: a local NLI model.")
-@MODEL
-@MODEL_OPTIONS
+@model_options()
+@STORE
 @click.option("--nli-model", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="For --judge classifier: a local NLI classifier directory (the reference: mDeBERTa-v3-base-xnli).")
 @click.option("--functions", default=3, show_default=True, help="Back-translations checked per instruction.")
 def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, options: tuple[str, ...],
-                   nli_model: Path | None, functions: int) -> None:
+                   store: Path | None, nli_model: Path | None, functions: int) -> None:
     """Step 4: back_trans.jsonl (`back_instruction` per row) -> the rows no back-translation contradicts."""
-    from synthloom.plugins.autoif.formats import write_jsonl
     from synthloom.plugins.autoif.nli import nli_labels
 
     if judge == "classifier" and nli_model is None:
-        raise ConfigError("--judge classifier needs --nli-model, a local NLI classifier directory")
+        raise ConfigError("--judge classifier needs --nli-model, a local NLI classifier directory",
+                          hint="a directory saved with save_pretrained(), e.g. an mDeBERTa-v3-base-xnli copy")
     rows = []
     for row in _rows(in_path):
         backs = row.get("back_instruction")
@@ -217,12 +213,9 @@ def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, option
             continue
         rows.append((row, [str(b) for b in backs[:functions]]))
     pairs = [(row["instruction"], back) for row, backs in rows for back in backs]
-    backend = backend_from_arg(model, options) if judge == "model" else None
-    try:
-        labels = iter(asyncio.run(nli_labels(pairs, judge, client=backend, nli_model=nli_model)))
-    finally:
-        if backend is not None:
-            backend.close()
+    session = _session(model, options, out_path, store, "autoif-nli-filter") if judge == "model" else nullcontext()
+    with session as client:
+        labels = iter(asyncio.run(nli_labels(pairs, judge, client=client, nli_model=nli_model)))
     kept = []
     for row, backs in rows:
         found = [next(labels) for _ in backs]
@@ -230,7 +223,7 @@ def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, option
             click.echo(f"dropped (contradiction): {row['instruction'][:80]}", err=True)
         else:
             kept.append({**row, "nli_labels": found})
-    write_jsonl(kept, out_path)
+    write_rows(kept, out_path)
     click.echo(f"{len(kept)} of {len(rows)} instructions have no contradicting back-translation -> {out_path}")
 
 
@@ -247,7 +240,7 @@ def nli_filter_cmd(in_path: Path, out_path: Path, judge: str, model: str, option
 def pair_queries_cmd(in_path: Path, out_path: Path, queries: Path, field: str, per_instruction: int, min_chars: int,
                      max_chars: int, seed: int) -> None:
     """Step 5: cross_validation.jsonl (or nli-filter output) -> query_rft.jsonl rows awaiting `generate`."""
-    from synthloom.plugins.autoif.formats import RowError, read_query_pool, verified_instruction, write_jsonl
+    from synthloom.plugins.autoif.formats import read_query_pool, verified_instruction
     from synthloom.plugins.autoif.prompts import respond
 
     pool = read_query_pool(queries, field, min_chars, max_chars)
@@ -255,40 +248,32 @@ def pair_queries_cmd(in_path: Path, out_path: Path, queries: Path, field: str, p
         raise ConfigError(f"no query in {str(queries)!r} is between {min_chars} and {max_chars} characters long",
                           where=str(queries), hint=f"check --field (now {field!r}) and the length limits")
     rng = random.Random(seed)
-    out = []
-    for row in _rows(in_path):
-        try:
-            item = verified_instruction(row)
-        except RowError as error:
-            click.echo(f"skipped ({error.reason}): {error.detail}", err=True)
-            continue
-        out += [{"prompt": respond(item.instruction, q), "instruction": item.instruction, "cases": row.get("cases", []),
-                 "eval_func": row.get("eval_func", [])}
-                for q in rng.sample(pool, min(per_instruction, len(pool)))]
-    write_jsonl(out, out_path)
+    out = [{"prompt": respond(item.instruction, q), "instruction": item.instruction, "cases": row.get("cases", []),
+            "eval_func": row.get("eval_func", [])}
+           for row, item in _converted(in_path, verified_instruction)
+           for q in rng.sample(pool, min(per_instruction, len(pool)))]
+    write_rows(out, out_path)
     click.echo(f"{len(out)} (instruction, query) prompts -> {out_path}")
 
 
 @autoif.command("generate")
 @IN
 @OUT
-@MODEL
-@MODEL_OPTIONS
+@model_options()
+@STORE
 @click.option("--field", default="gpt-answer", show_default=True,
               help="Where the replies go: gpt-answer (responses, verifier replies) or gen (judge replies).")
-@click.option("--samples", default=1, show_default=True, type=click.IntRange(min=1), help="Replies per prompt.")
-@click.option("--temperature", default=0.7, show_default=True, type=click.FloatRange(min=0))
-@click.option("--top-p", default=1.0, show_default=True, type=click.FloatRange(0, 1, min_open=True))
-@click.option("--max-tokens", default=512, show_default=True, type=click.IntRange(min=1))
+@sampling_options()
 @click.option("--seed", default=0, show_default=True, help="Row i is sampled with seed + i.")
 @click.option("--chunk", default=64, show_default=True, type=click.IntRange(min=1),
-              help="Rows per batch; each finished batch is saved, and a rerun resumes after it.")
-def generate_cmd(in_path: Path, out_path: Path, model: str, options: tuple[str, ...], field: str, samples: int,
-                 temperature: float, top_p: float, max_tokens: int, seed: int, chunk: int) -> None:
+              help="Rows per model batch; the replies of each finished batch are in the store.")
+def generate_cmd(in_path: Path, out_path: Path, model: str, options: tuple[str, ...], store: Path | None, field: str,
+                 sampling: SamplingConfig, seed: int, chunk: int) -> None:
     """The reference's generation step: K replies to each row's `prompt`, added to the row under --field.
 
-    Rows are written as their batch finishes to OUT.partial, which becomes OUT at the end; after a crash the same
-    command resumes after the last saved row. A row whose call failed keeps an empty list and an `error`.
+    Replies are stored as each batch finishes (--store); after a crash, the same command asks the model only for
+    the rows it had not answered. A row whose call failed keeps an empty list and an `error`, and is asked again by
+    the next run.
     """
     rows = []
     for row in _rows(in_path):
@@ -296,70 +281,29 @@ def generate_cmd(in_path: Path, out_path: Path, model: str, options: tuple[str, 
             rows.append(row)
         else:
             click.echo(f"skipped (no prompt): {str(row)[:80]}", err=True)
-    partial = out_path.with_name(out_path.name + ".partial")
-    done, failed_before = _saved_rows(partial, rows, field)
-    if done:
-        click.echo(f"resuming after {done} saved row(s) in {partial}", err=True)
-    from synthloom.plugins.autoif.agents import SamplingConfig
-
-    sampling = SamplingConfig(samples=samples, temperature=temperature, top_p=top_p, max_tokens=max_tokens)
-    backend = backend_from_arg(model, options)
-    try:
-        failed = asyncio.run(_generate(backend, rows, done, partial, field, chunk, sampling, seed))
-    finally:
-        backend.close()
-    os.replace(partial, out_path)
-    click.echo(f"{len(rows)} rows, {failed_before + failed} failed -> {out_path}")
+    requests = [sampling.request(row["prompt"], seed=seed + i) for i, row in enumerate(rows)]
+    with _session(model, options, out_path, store, "autoif-generate") as client:
+        replies = asyncio.run(_generate(client, requests, chunk))
+    answered = [_answered(row, reply, field) for row, reply in zip(rows, replies)]
+    write_rows(answered, out_path)
+    failed = sum("error" in row for row in answered)
+    stored = sum(reply.cached for reply in replies)
+    click.echo(f"{len(rows)} rows, {failed} failed, {stored} answered from earlier runs -> {out_path}")
 
 
-def _saved_rows(partial: Path, rows: list[dict[str, Any]], field: str) -> tuple[int, int]:
-    """How many rows an interrupted run saved, and how many of those failed. A torn last line is cut off so that
-    it is generated again; saved rows must be the input's first rows, in order, or resuming would mix two inputs."""
-    import json
-
-    if not partial.exists():
-        return 0, 0
-    data = partial.read_bytes()
-    complete = data[: data.rfind(b"\n") + 1]
-    if len(complete) != len(data):
-        partial.write_bytes(complete)
-    saved = []
-    for index, line in enumerate(complete.decode("utf-8", errors="replace").splitlines()):
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if not isinstance(row, dict) or index >= len(rows) or row.get("prompt") != rows[index]["prompt"]:
-            raise ConfigError(f"line {index + 1} was not generated from this input's row {index + 1}",
-                              where=str(partial),
-                              hint="it is left from a run on another input: delete it to start over")
-        saved.append(row)
-    return len(saved), sum(1 for row in saved if row.get("error") or not row.get(field))
-
-
-async def _generate(backend: Any, rows: list[dict[str, Any]], done: int, partial: Path, field: str, chunk: int,
-                    sampling: Any, seed: int) -> int:
-    import json
-
-    from synthloom.plugins.autoif.agents import sampling_request
-
-    failed = 0
-    with click.progressbar(length=len(rows), label="generating", file=sys.stderr) as bar, \
-            partial.open("a", encoding="utf-8") as out:
-        bar.update(done)
-        for start in range(done, len(rows), chunk):
-            part = rows[start:start + chunk]
-            replies = await backend.generate([sampling_request(row["prompt"], sampling, seed + start + i)
-                                              for i, row in enumerate(part)])
-            for row, reply in zip(part, replies):
-                error = reply.error or ("the prompt was longer than the model's context"
-                                        if reply.truncated_prompt else None)
-                if error:
-                    failed += 1
-                    row = {**row, field: [], "error": error}
-                else:
-                    row = {**row, field: reply.texts()}
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            out.flush()
+async def _generate(client: "ModelClient", requests: list["GenerateRequest"], chunk: int
+                    ) -> list["GenerateResponse"]:
+    replies: list[GenerateResponse] = []
+    with click.progressbar(length=len(requests), label="generating", file=sys.stderr) as bar:
+        for start in range(0, len(requests), chunk):
+            part = requests[start:start + chunk]
+            replies += await client.generate(part)
             bar.update(len(part))
-    return failed
+    return replies
+
+
+def _answered(row: dict[str, Any], reply: "GenerateResponse", field: str) -> dict[str, Any]:
+    """The row with its replies, or with an empty list and the `error`; an error left by an earlier step goes."""
+    error = reply.error or ("the prompt was longer than the model's context" if reply.truncated_prompt else None)
+    row = {k: v for k, v in row.items() if k != "error"}
+    return {**row, field: [], "error": error} if error else {**row, field: reply.texts()}

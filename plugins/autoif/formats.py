@@ -1,16 +1,17 @@
-"""AutoIF's own file formats (the JSONL files of QwenLM/AutoIF's `sample_data/`), read into kinds and written back.
+"""AutoIF's own file formats (the files of QwenLM/AutoIF's `sample_data/`), read into kinds and written back.
 
 Reading is lenient about what the reference tolerates and precise about the rest: a row that cannot become a
-message raises `RowError` with the reason, and the caller records it and goes on with the next row.
+message is a `RowError` with a reason code and its file:line, which sources record as dropped and commands report,
+and the next row is read. Files are read and written by the core's reader and writer.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-from synthloom.errors import ConfigError
+from synthloom import Message, Row, RowError, read_rows
+from synthloom.data import read_lines
 from synthloom.plugins.autoif.kinds import (
     Case,
     ResponseSet,
@@ -20,46 +21,37 @@ from synthloom.plugins.autoif.kinds import (
     VerifiedInstruction,
     VerifierSet,
 )
-from synthloom.plugins.autoif.parsing import query_from_prompt
+from synthloom.plugins.autoif.parsing.replies import query_from_prompt
+from synthloom.plugins.autoif.prompts import join_query_instruction, quality_judge
+
+M = TypeVar("M", bound=Message)
 
 
-class RowError(ValueError):
-    """One row of an AutoIF file that cannot be used; `reason` is a short code for `autoif.dropped`."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-def read_text_lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) per line, with None for a line that is not UTF-8, so one bad byte costs one line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"file {str(path)!r} does not exist",
-                          hint="in a campaign, paths are relative to the campaign file") from None
-    for number, raw in enumerate(data.split(b"\n"), 1):
-        try:
-            yield number, raw.decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            yield number, None
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    """(line number, row or the reason it is unusable) for every non-blank line."""
-    for number, line in read_text_lines(path):
+def read_instructions(path: Path) -> tuple[list[str], list[RowError]]:
+    """One instruction per line (`seed_instruction.txt`, `augment_instructions.txt`), and a problem for every line
+    that is not UTF-8 and for a file without any instruction."""
+    texts, problems = [], []
+    for number, line in read_lines(path):
         if line is None:
-            yield number, RowError("not_utf8", f"{path}:{number}: the line is not UTF-8")
-            continue
-        if not line.strip():
+            problems.append(RowError("not_utf8", "the line is not UTF-8", where=f"{path}:{number}"))
+        elif line.strip():
+            texts.append(line.strip())
+    if not texts:
+        problems.append(RowError("no_instructions", "the file holds no instruction", where=str(path),
+                                 hint="write one instruction per line"))
+    return texts, problems
+
+
+def converted_rows(path: Path, convert: Callable[[dict[str, Any]], M]) -> Iterator[tuple[Row, M] | RowError]:
+    """Each row of an AutoIF JSONL file with its message, or the located RowError saying why it has none."""
+    for row in read_rows(path, tolerant=True):
+        if isinstance(row, RowError):
+            yield row
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, RowError("invalid_json", f"{path}:{number}: {exc.msg}")
-            continue
-        yield number, row if isinstance(row, dict) else RowError("not_an_object", f"{path}:{number}: not an object")
+            yield row, convert(row.value)
+        except RowError as error:
+            yield RowError(error.reason, error.message, where=row.where, hint=error.hint)
 
 
 def _field(row: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
@@ -115,20 +107,38 @@ def read_query_pool(path: Path, field: str = "query", min_chars: int = 20, max_c
     """User queries from a JSONL file (`field` of each row) or a text file (one per line), deduplicated, keeping
     those strictly between `min_chars` and `max_chars` long, as the reference does with ShareGPT."""
     if path.suffix == ".jsonl":
-        pool = [row[field] for _, row in read_jsonl(path) if isinstance(row, dict) and isinstance(row.get(field), str)]
+        pool = [row.value[field] for row in read_rows(path, tolerant=True)
+                if isinstance(row, Row) and isinstance(row.value.get(field), str)]
     else:
-        pool = [line.strip() for _, line in read_text_lines(path) if line and line.strip()]
+        pool = [line.strip() for _, line in read_lines(path) if line and line.strip()]
     return [q for q in dict.fromkeys(pool) if min_chars < len(q) < max_chars]
 
 
-def cross_validation_row(instruction: str, funcs: list[tuple[str, float]], cases: list[tuple[Any, Any]]
+def cross_validation_row(instruction: str, funcs: Sequence[tuple[str, float]], cases: Sequence[tuple[Any, Any]]
                          ) -> dict[str, Any]:
     """The reference's `cross_validation.jsonl` row."""
     return {"instruction": instruction, "eval_func": [[f, a] for f, a in funcs], "cases": [[i, o] for i, o in cases]}
 
 
-def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+def verified_rows(item: ResponseSet, rates: Sequence[float], pass_rate_above: float, out_format: str
+                  ) -> list[dict[str, Any]]:
+    """What `verify` writes for one row: `rows`, one row per response with its pass rate and whether it is kept;
+    `dpo`, the reference's `dpo_query_eval_score_results.jsonl` row; `score-prompts`, the kept responses with the
+    quality judge's prompt (`query_rft_score.jsonl` before the judge's replies)."""
+    pairs = list(zip(item.responses, rates))
+    if out_format == "dpo":
+        return [{"query": item.query, "response": [[r, p] for r, p in pairs]}]
+    if out_format == "score-prompts":
+        return [{"instruction": item.instruction, "query": item.query, "response": r,
+                 "prompt": quality_judge(item.instruction, item.query, r)} for r, p in pairs if p > pass_rate_above]
+    return [{"instruction": item.instruction, "query": item.query, "response": r, "pass_rate": p,
+             "kept": p > pass_rate_above} for r, p in pairs]
+
+
+def sft_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A `query_score_filter.jsonl` row as TRL conversational SFT (query and instruction joined); None without
+    the three texts."""
+    if not all(isinstance(row.get(k), str) for k in ("query", "instruction", "response")):
+        return None
+    return {"messages": [{"role": "user", "content": join_query_instruction(row["query"], row["instruction"])},
+                         {"role": "assistant", "content": row["response"]}]}

@@ -1,7 +1,7 @@
 """Message kinds of the AutoIF pipeline, one per hand-off between stages.
 
-Every stage emits either the survivor kind the next stage consumes, or an `autoif.dropped` message saying why an
-item stopped there, so that "where did my data go" is one SQL query rather than a diff of files.
+Every stage emits either the survivor kind the next stage consumes, or a core `dropped` message saying why an item
+stopped there, so that "where did my data go" is one SQL query rather than a diff of files.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from synthloom.messages import Message
+from synthloom import Message
+from synthloom.plugins.autoif.prompts import join_query_instruction
 
 
 class InstructionCandidate(Message):
@@ -128,19 +129,6 @@ class PassedResponse(Message):
     pass_rate: float
 
 
-def join_query_instruction(query: str, instruction: str) -> str:
-    """The user turn of AutoIF's SFT data: the query, then the instruction, capitalised and punctuated like the
-    reference's `9_sft_data_construction.py` (so models trained on either see the same prompts). Rows imported from
-    AutoIF's DPO files carry the joined prompt as the query and no instruction; they are used as they are."""
-    if not instruction:
-        return query
-    query = query[:1].upper() + query[1:]
-    instruction = instruction[:1].upper() + instruction[1:]
-    if "?" in query or "." in query:
-        return f"{query} {instruction}."
-    return f"{query}. {instruction}."
-
-
 class SFTExample(Message):
     """A response that passed execution feedback and the quality judge."""
 
@@ -174,18 +162,8 @@ class DPOPair(Message):
                 "rejected": [{"role": "assistant", "content": self.rejected}]}
 
 
-class Dropped(Message):
-    """Why an item stopped at a stage: `stage` is the AutoIF step, `reason` a short stable code, `detail` prose."""
-
-    kind: str = "autoif.dropped"
-    stage: str
-    reason: str
-    detail: str = ""
-    subject: str = ""
-
-
 ALL_KINDS: tuple[type[Message], ...] = (
     InstructionCandidate, Instruction, VerifierSet, VerifiedInstruction, CheckedInstruction,
     FunctionVerdict, Query, ResponseSet,
-    ScoredQuery, PassedResponse, SFTExample, DPOPair, Dropped,
+    ScoredQuery, PassedResponse, SFTExample, DPOPair,
 )

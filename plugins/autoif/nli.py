@@ -10,24 +10,28 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from synthloom.backends.base import ChatMessage, GenerateRequest
-from synthloom.errors import ConfigError
+from synthloom import ConfigError, SamplingConfig
 from synthloom.plugins.autoif import prompts
-from synthloom.plugins.autoif.parsing import parse_nli_label
+from synthloom.plugins.autoif.parsing.replies import parse_nli_label
+
+if TYPE_CHECKING:
+    from synthloom.model_client import ModelClient
+
+# One greedy word is all a label needs.
+JUDGE_SAMPLING = SamplingConfig(temperature=0.0, max_tokens=8)
 
 
-async def judge_with_model(client: Any, pairs: Sequence[tuple[str, str]], max_tokens: int = 8) -> list[str]:
+async def judge_with_model(client: "ModelClient", pairs: Sequence[tuple[str, str]]) -> list[str]:
     """One label per (premise, hypothesis); a failed call or an unreadable reply is 'unknown'."""
-    requests = [GenerateRequest(messages=[ChatMessage(role="user", content=prompts.nli_judge(p, h))],
-                                max_tokens=max_tokens, temperature=0.0) for p, h in pairs]
+    requests = [JUDGE_SAMPLING.request(prompts.nli_judge(p, h), seed=None) for p, h in pairs]
     responses = await client.generate(requests) if requests else []
     return [parse_nli_label(r.generations[0].text) if r.error is None and r.generations else "unknown"
             for r in responses]
 
 
-async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: Any = None,
+async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: "ModelClient | None" = None,
                      nli_model: Path | None = None) -> list[str]:
     """One label per (instruction, back-translation): from `client` (judge "model"), a local classifier directory
     (judge "classifier"), or "unchecked" for every pair (judge "none")."""
@@ -36,6 +40,8 @@ async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: An
     if judge == "classifier":
         classifier = await asyncio.to_thread(ClassifierNLI.load, nli_model or Path(""))
         return await asyncio.to_thread(classifier.labels_for, pairs)
+    if client is None:
+        raise ConfigError("the NLI judge 'model' needs a model", hint="give the back-translator a model")
     return await judge_with_model(client, pairs)
 
 

@@ -1,5 +1,5 @@
 """The prompts of AutoIF, worded as in the reference scripts (QwenLM/AutoIF, `code/`), so that a campaign with an
-API model reproduces the paper's data rather than a paraphrase of it.
+API model reproduces the paper's data rather than a paraphrase of it; and the user turn of its SFT and DPO data.
 
 The NLI judge prompt is ours: the reference uses an mDeBERTa NLI classifier there (see docs/autoif.md).
 """
@@ -92,3 +92,16 @@ def quality_judge(instruction: str, query: str, response: str) -> str:
 
 def nli_judge(premise: str, hypothesis: str) -> str:
     return NLI_JUDGE.format(premise=premise, hypothesis=hypothesis)
+
+
+def join_query_instruction(query: str, instruction: str) -> str:
+    """The user turn of AutoIF's SFT data: the query, then the instruction, capitalised and punctuated like the
+    reference's `9_sft_data_construction.py` (so models trained on either see the same prompts). Rows imported from
+    AutoIF's DPO files carry the joined prompt as the query and no instruction; they are used as they are."""
+    if not instruction:
+        return query
+    query = query[:1].upper() + query[1:]
+    instruction = instruction[:1].upper() + instruction[1:]
+    if "?" in query or "." in query:
+        return f"{query} {instruction}."
+    return f"{query}. {instruction}."

@@ -1,26 +1,27 @@
 """Generic agents any campaign can use: load rows from a file, generate, judge with a score, filter.
 
-They are registered through the same hooks as third-party plugins, and serve as the reference example for
-plugin authors.
+They are registered through the same hooks as third-party plugins, and have the shape every plugin has (see
+docs/plugins.md): hooks here, kinds in `kinds`, agents in `agents`, prompts in `prompts`, pure rules in `parsing`.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from synthloom.hookspecs import hookimpl
-from synthloom.plugins.basic.agents import Filter, Generate, Judge, LoadJSONL
-from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
+from synthloom import Agent, Message, hookimpl
 
 
 @hookimpl
-def register_message_kinds(register: Callable[[type], None]) -> None:
+def register_message_kinds(register: Callable[[type[Message]], None]) -> None:
+    from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
+
     for kind in (Prompt, Generated, Judged):
         register(kind)
 
 
 @hookimpl
-def register_agents(register: Callable[[type], None]) -> None:
+def register_agents(register: Callable[[type[Agent]], None]) -> None:
+    from synthloom.plugins.basic.agents import Filter, Generate, Judge, LoadJSONL
+
     for agent in (LoadJSONL, Generate, Judge, Filter):
         register(agent)
-

@@ -1,70 +1,71 @@
-"""Agents of the basic plugin."""
+"""Agents of the basic plugin: the reference example of the plugin shape for authors."""
 
 from __future__ import annotations
 
-import json
-import re
+from typing import Iterator, Literal
 
 from pydantic import Field
 
-from synthloom.agents import Agent, AgentConfig, SourceConfig
-from synthloom.context import Context
-from synthloom.errors import ConfigError
+from synthloom import (
+    Agent,
+    AgentConfig,
+    Context,
+    DataFile,
+    Dropped,
+    Message,
+    Row,
+    RowError,
+    SamplingConfig,
+    SourceConfig,
+    read_rows,
+)
+from synthloom.plugins.basic import prompts
 from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
+from synthloom.plugins.basic.parsing import filter_verdict, parse_score
 
 
 class LoadJSONLConfig(SourceConfig):
-    path: str
+    path: DataFile
     field: str = "instruction"
     limit: int | None = Field(default=None, ge=0)
+    on_bad_row: Literal["error", "drop"] = Field(
+        default="error", description="error: the first unusable row stops the campaign; drop: record it and go on")
 
 
 class LoadJSONL(Agent):
-    """Reads prompts from a JSONL (or JSON list) file, one message per row."""
+    """Reads prompts from a JSONL, JSON-list or Parquet file, one message per row."""
 
     name = "basic.load_jsonl"
     produces = (Prompt,)
     Config = LoadJSONLConfig
 
-    def produce(self, ctx: Context) -> list[Prompt]:
-        path = ctx.resolve_path(self.config.path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"data file {str(path)!r} does not exist", where=f"agent {ctx.agent!r}: path") from None
-        except UnicodeDecodeError as error:
-            raise ConfigError(f"data file {str(path)!r} is not UTF-8: {error}") from None
-        if text.lstrip().startswith("["):
-            rows = [(i + 1, row) for i, row in enumerate(json.loads(text))]
-        else:
-            rows = []
-            for number, line in enumerate(text.splitlines(), 1):
-                if line.strip():
-                    try:
-                        rows.append((number, json.loads(line)))
-                    except json.JSONDecodeError as error:
-                        raise ConfigError(f"invalid JSON: {error.msg}", where=f"{path}:{number}") from None
-        if self.config.limit is not None:
-            rows = rows[: self.config.limit]
-        prompts = []
-        for number, row in rows:
-            if not isinstance(row, dict) or not isinstance(row.get(self.config.field), str):
-                raise ConfigError(f"row has no string field {self.config.field!r}", where=f"{path}:{number}",
-                                  hint="set `field:` to the name of the instruction field")
-            extra = {k: v for k, v in row.items() if k != self.config.field}
-            prompts.append(Prompt(instruction=row[self.config.field], extra=extra))
-        return prompts
+    def produce(self, ctx: Context) -> Iterator[Message]:
+        """Rows as they are read, so that a file of millions is never held in memory at once."""
+        cfg = self.config
+        kept = 0
+        for row in read_rows(ctx.resolve_path(cfg.path), tolerant=cfg.on_bad_row == "drop"):
+            if cfg.limit is not None and kept >= cfg.limit:
+                return
+            if isinstance(row, Row) and not isinstance(row.value.get(cfg.field), str):
+                row = RowError("missing_field", f"row has no string field {cfg.field!r}", where=row.where,
+                               hint="set `field:` to the name of the instruction field")
+            if isinstance(row, RowError):
+                if cfg.on_bad_row == "error":
+                    raise row
+                yield Dropped(stage="load", reason=row.reason, detail=str(row))
+                continue
+            extra = {k: v for k, v in row.value.items() if k != cfg.field}
+            yield Prompt(instruction=row.value[cfg.field], extra=extra)
+            kept += 1
 
 
-class GenerateConfig(AgentConfig):
-    template: str = "{instruction}"
+class GenerateConfig(SamplingConfig.with_defaults(temperature=0.0, max_tokens=256)):
+    template: str = prompts.GENERATE
     system: str | None = None
-    temperature: float = 0.0
-    max_tokens: int = Field(default=256, ge=1)
 
 
 class Generate(Agent):
-    """Answers each prompt with the agent's model."""
+    """Answers each prompt with the agent's model; `samples: N` gives N replies per prompt."""
 
     name = "basic.generate"
     consumes = (Prompt,)
@@ -75,18 +76,16 @@ class Generate(Agent):
 
     async def handle(self, batch: list[Prompt], ctx: Context) -> list[Generated]:
         cfg = self.config
-        responses = await ctx.model().chat([cfg.template.format(instruction=p.instruction, **p.extra) for p in batch],
-                                           system=cfg.system, seeds=[ctx.seed_for(p.id) for p in batch],
-                                           temperature=cfg.temperature, max_tokens=cfg.max_tokens)
-        return [Generated(parents=[prompt], instruction=prompt.instruction, response=response.texts()[0])
-                for prompt, response in zip(batch, responses)]
+        requests = [cfg.request(cfg.template.format(instruction=p.instruction, **p.extra), system=cfg.system,
+                                seed=ctx.seed_for(p.id)) for p in batch]
+        responses = await ctx.model().generate(requests)
+        return [Generated(parents=[prompt], instruction=prompt.instruction, response=text)
+                for prompt, response in zip(batch, responses) for text in response.texts()]
 
 
-class JudgeConfig(AgentConfig):
-    template: str = ("Rate the response to the instruction from 0 to 10.\nInstruction: {instruction}\n"
-                     "Response: {response}\nEnd with a line 'Score: N'.")
-    pattern: str = r"Score:\s*(\d+(?:\.\d+)?)"
-    max_tokens: int = Field(default=128, ge=1)
+class JudgeConfig(SamplingConfig.with_defaults(temperature=0.0, max_tokens=128)):
+    template: str = prompts.JUDGE
+    pattern: str = prompts.SCORE_PATTERN
 
 
 class Judge(Agent):
@@ -101,25 +100,24 @@ class Judge(Agent):
 
     async def handle(self, batch: list[Generated], ctx: Context) -> list[Judged]:
         cfg = self.config
-        responses = await ctx.model().chat([cfg.template.format(instruction=g.instruction, response=g.response)
-                                            for g in batch], max_tokens=cfg.max_tokens)
-        pattern = re.compile(cfg.pattern)
+        responses = await ctx.model().generate([
+            cfg.request(cfg.template.format(instruction=g.instruction, response=g.response), seed=ctx.seed_for(g.id),
+                        n=1) for g in batch])
         out = []
         for item, response in zip(batch, responses):
             text = response.texts()[0]
-            scores = pattern.findall(text)
             out.append(Judged(parents=[item], instruction=item.instruction, response=item.response,
-                              score=float(scores[-1]) if scores else None, judgement=text))
+                              score=parse_score(text, cfg.pattern), judgement=text))
         return out
 
 
 class FilterConfig(AgentConfig):
     min_score: float | None = None
-    max_response_chars: int | None = None
+    max_response_chars: int | None = Field(default=None, ge=0)
 
 
 class Filter(Agent):
-    """Marks judged items as kept or dropped (both are stored, so that the reason stays queryable)."""
+    """Passes judged items on, or records them as dropped with the reason (score too low, no score, too long)."""
 
     name = "basic.filter"
     consumes = (Judged,)
@@ -127,15 +125,15 @@ class Filter(Agent):
     Config = FilterConfig
     batch_size = 256
 
-    def handle(self, batch: list[Judged], ctx: Context) -> list[Judged]:
+    def handle(self, batch: list[Judged], ctx: Context) -> list[Message]:
         cfg = self.config
-        out = []
+        out: list[Message] = []
         for item in batch:
-            keep = True
-            if cfg.min_score is not None:
-                keep = item.score is not None and item.score >= cfg.min_score
-            if cfg.max_response_chars is not None:
-                keep = keep and len(item.response) <= cfg.max_response_chars
-            out.append(item.model_copy(update={"parents": [item.id], "keep": keep, "id": ""}))
+            verdict = filter_verdict(item.score, item.response, min_score=cfg.min_score,
+                                     max_response_chars=cfg.max_response_chars)
+            if verdict is None:
+                out.append(item.model_copy(update={"parents": [item.id], "id": ""}))
+            else:
+                out.append(Dropped(parents=[item], stage=ctx.agent, reason=verdict[0], detail=verdict[1],
+                                   subject=item.instruction[:200]))
         return out
-

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from synthloom.messages import Message
+from synthloom import Message
 
 
 class Prompt(Message):
@@ -18,6 +18,8 @@ class Prompt(Message):
 
 
 class Generated(Message):
+    """One reply to a prompt (a request with `samples: N` gives N of these)."""
+
     kind: str = "basic.generated"
     instruction: str
     response: str
@@ -27,14 +29,9 @@ class Generated(Message):
                              {"role": "assistant", "content": self.response}]}
 
 
-class Judged(Message):
+class Judged(Generated):
+    """A reply with the judge's score (None when the judge gave none) and its whole judgement."""
+
     kind: str = "basic.judged"
-    instruction: str
-    response: str
     score: float | None
     judgement: str
-    keep: bool = True
-
-    def to_sft(self) -> dict[str, Any]:
-        return {"messages": [{"role": "user", "content": self.instruction},
-                             {"role": "assistant", "content": self.response}]}

@@ -12,9 +12,7 @@ from typing import Callable
 
 from pydantic import Field
 
-from synthloom.agents import Agent, AgentConfig
-from synthloom.backends.base import ChatMessage, GenerateRequest
-from synthloom.context import Context
+from synthloom import Agent, ChatMessage, Context, SamplingConfig
 from synthloom.plugins.reflection import prompts
 from synthloom.plugins.reflection.kinds import Reflection
 from synthloom.plugins.reflection.parsing import Parsed, parse_instruction_reflection, parse_response_reflection
@@ -24,9 +22,7 @@ from synthloom.plugins.selection.kinds import Sample
 RESPONSE_OF = {"original": "response", "instruction": "both"}
 
 
-class ReflectConfig(AgentConfig):
-    temperature: float = Field(default=0.0, ge=0)
-    max_tokens: int = Field(default=2048, ge=1)
+class ReflectConfig(SamplingConfig.with_defaults(temperature=0.0, max_tokens=2048)):
     retries: int = Field(default=1, ge=0, description="asks again when nothing could be extracted (reference: 1)")
 
 
@@ -38,8 +34,7 @@ async def _ask(ctx: Context, cfg: ReflectConfig, chats: list[list[ChatMessage]],
     for attempt in range(cfg.retries + 1):
         if not pending:
             break
-        requests = [GenerateRequest(messages=chats[i], temperature=cfg.temperature, max_tokens=cfg.max_tokens,
-                                    seed=ctx.seed_for(samples[i].id, attempt)) for i in pending]
+        requests = [cfg.request(chats[i], seed=ctx.seed_for(samples[i].id, attempt), n=1) for i in pending]
         responses = await ctx.model().generate(requests)
         for i, response in zip(pending, responses):
             text = "" if response.error else response.generations[0].text if response.generations else ""

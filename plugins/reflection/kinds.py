@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from synthloom.messages import Message
+from synthloom import Message
 
 
 class Reflection(Message):

@@ -9,7 +9,7 @@ looks for are named in it, and a teacher's replies depend on it.
 
 from __future__ import annotations
 
-from synthloom.backends.base import ChatMessage
+from synthloom import ChatMessage
 
 _ANSWER_TEMPLATE = "[Instruction]\n{ins}\n\n[The Start of Answer]\n{outp}\n\n[The End of Answer]\n\n[System]\n{criteria}\n\n"
 _INPUT_TEMPLATE = ("[Instruction]\n{ins}\n\n[The Start of Input]\n{inp}\n\n[The End of Input]\n\n"

@@ -1,37 +1,58 @@
-"""The student selector: scores samples with the student model and selects by published rules.
+"""The student selector: the student model scores training samples, and published rules decide which to keep.
 
-IFD (Cherry LLM), its perplexity-ratio variant (Superfiltering), reversed IFD and the selection rule of Selective
-Reflection-Tuning, pre-experience sampling and training, the longest-response baseline, and diversity (k-center
-greedy, facility location, Superfiltering.D). `synthloom score` gives the scores without a campaign.
+- IFD, instruction-following difficulty s(A|Q) / s(A): Cherry LLM, "From Quantity to Quality" (arXiv 2308.12032),
+  reference repo tianyi-lab/Cherry_LLM; with its pre-experience sampling and brief training.
+- IFD as a perplexity ratio, and Superfiltering.D (IFD top set narrowed by facility location): Superfiltering
+  (arXiv 2402.00530), tianyi-lab/Superfiltering.
+- Reversed IFD and the four-version rule: Selective Reflection-Tuning (arXiv 2402.10110), tianyi-lab/Reflection_Tuning.
+- The longest-response baseline: "Rethinking Data Selection at Scale" (arXiv 2410.09335); k-center greedy and
+  facility location on sentence embeddings.
+
+It produces `selection.sample`, the scores (`selection.ifd_score`, `selection.length_score`), the kept samples
+(`selection.selected`, exported for TRL SFT), a `dropped` item for every sample a selector drops, and
+`selection.trained_model`. `synthloom selection score` gives the scores without a campaign.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from synthloom.hookspecs import hookimpl
-from synthloom.plugins.selection.kinds import IFDScore, LengthScore, Rejected, Sample, Selected, TrainedModel
-from synthloom.plugins.selection.scorers import IFDScorer, LengthScorer
-from synthloom.plugins.selection.selectors import Diversity, PreExperience, ReflectionSelect, TopK
-from synthloom.plugins.selection.sources import LoadAlpaca
-from synthloom.plugins.selection.training import TrainStudent
+from synthloom import Agent, Message, hookimpl
+
+if TYPE_CHECKING:
+    import click
 
 
 @hookimpl
-def register_message_kinds(register: Callable[[type], None]) -> None:
-    for kind in (Sample, IFDScore, LengthScore, Selected, Rejected, TrainedModel):
+def register_message_kinds(register: Callable[[type[Message]], None]) -> None:
+    from synthloom.plugins.selection.kinds import IFDScore, LengthScore, Sample, Selected, TrainedModel
+
+    for kind in (Sample, IFDScore, LengthScore, Selected, TrainedModel):
         register(kind)
 
 
 @hookimpl
-def register_agents(register: Callable[[type], None]) -> None:
+def register_agents(register: Callable[[type[Agent]], None]) -> None:
+    from synthloom.plugins.selection.agents.scorers import IFDScorer, LengthScorer
+    from synthloom.plugins.selection.agents.selectors import Diversity, PreExperience, ReflectionSelect, TopK
+    from synthloom.plugins.selection.agents.sources import LoadAlpaca
+    from synthloom.plugins.selection.agents.training import TrainStudent
+
     for agent in (LoadAlpaca, IFDScorer, LengthScorer, TopK, Diversity, ReflectionSelect, PreExperience,
                   TrainStudent):
         register(agent)
 
 
 @hookimpl
-def register_commands(cli: Any) -> None:
-    from synthloom.plugins.selection.cli import score
+def register_commands(cli: "click.Group") -> None:
+    from synthloom.plugins.selection.cli import score_alias, selection
 
-    cli.add_command(score)
+    cli.add_command(selection)
+    cli.add_command(score_alias)
+
+
+@hookimpl
+def register_report_sections(register: Callable[[str, Callable[..., list[Any]]], None]) -> None:
+    from synthloom.plugins.selection.report import ifd_section
+
+    register("Selection: IFD", ifd_section)

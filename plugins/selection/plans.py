@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Sequence
 
-from synthloom.backends.base import ScoreRequest, ScoreResponse
+from synthloom import ScoreRequest, ScoreResponse
 from synthloom.plugins.selection.ifd import mean_nll
 
 ScoreFn = Callable[[list[ScoreRequest]], Awaitable[list[ScoreResponse]]]

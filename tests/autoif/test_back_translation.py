@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_campaign, sql
+from tests.autoif.helpers import FIXTURES, run_spec, sql
 
 from synthloom.errors import ConfigError
 from synthloom.plugins.autoif.nli import ClassifierNLI
@@ -43,19 +43,19 @@ def campaign(judge: dict) -> dict:
 
 
 def test_model_judge_drops_contradicted_instructions(tmp_path: Path) -> None:
-    summary, store = run_campaign(tmp_path, campaign({}))
-    assert summary["status"] == "finished"
+    summary, store = run_spec(tmp_path, campaign({}))
+    assert summary.status == "finished"
     kept = sql(store, "SELECT instruction, nli_labels FROM autoif_checked_instruction ORDER BY instruction")
     assert len(kept) == 4 and all(labels == '["entailment","entailment","entailment"]' for _, labels in kept)
-    dropped = sql(store, "SELECT reason, subject FROM autoif_dropped")
+    dropped = sql(store, "SELECT reason, subject FROM dropped")
     assert dropped == [("contradiction", "Use only palindromes")]
 
 
 def test_unparseable_back_translation_is_recorded(tmp_path: Path) -> None:
     spec = campaign({})
     spec["models"]["m"]["rules"][0]["reply"] = "The functions check short words."
-    _, store = run_campaign(tmp_path, spec)
-    assert sql(store, "SELECT count(*) FROM autoif_dropped WHERE reason = 'back_translation_unparsed'") == [(5,)]
+    _, store = run_spec(tmp_path, spec)
+    assert sql(store, "SELECT count(*) FROM dropped WHERE reason = 'back_translation_unparsed'") == [(5,)]
 
 
 @pytest.mark.model
@@ -63,9 +63,9 @@ def test_local_classifier_judge(tmp_path: Path) -> None:
     model_dir = tiny_classifier(tmp_path / "nli", {0: "entailment", 1: "neutral", 2: "contradiction"})
     labels = ClassifierNLI.load(model_dir).labels_for([("use no words", "answer words"), ("a", "b")])
     assert len(labels) == 2 and set(labels) <= {"entailment", "neutral", "contradiction"}
-    _, store = run_campaign(tmp_path, campaign({"judge": "classifier", "nli_model": str(model_dir)}))
+    _, store = run_spec(tmp_path, campaign({"judge": "classifier", "nli_model": str(model_dir)}))
     checked = sql(store, "SELECT count(*) FROM autoif_checked_instruction")[0][0]
-    contradicted = sql(store, "SELECT count(*) FROM autoif_dropped WHERE reason = 'contradiction'")[0][0]
+    contradicted = sql(store, "SELECT count(*) FROM dropped WHERE reason = 'contradiction'")[0][0]
     assert checked + contradicted == 5
 
 

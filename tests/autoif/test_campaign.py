@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, run_campaign, sql
+from tests.autoif.helpers import FIXTURES, run_spec, sql
 
 pytestmark = pytest.mark.docker
 
@@ -75,9 +75,9 @@ def campaign(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
 
 
 def test_full_pipeline_records_every_decision(tmp_path: Path) -> None:
-    summary, store = run_campaign(tmp_path, campaign(tmp_path))
-    assert summary["status"] == "finished"
-    assert all(a["failed"] == 0 for a in summary["agents"].values()), summary
+    summary, store = run_spec(tmp_path, campaign(tmp_path))
+    assert summary.status == "finished"
+    assert all(a.failed == 0 for a in summary.agents.values()), summary
     counts = dict(sql(store, "SELECT kind, count(*) FROM messages GROUP BY kind"))
     assert counts["autoif.instruction_candidate"] == 4  # the seed and three written lines
     assert counts["autoif.instruction"] == 2
@@ -88,7 +88,7 @@ def test_full_pipeline_records_every_decision(tmp_path: Path) -> None:
     assert counts["autoif.passed_response"] == 2
     assert counts["autoif.sft_example"] == 1
     assert counts["autoif.dpo_pair"] == 2
-    drops = dict(((s, r), n) for s, r, n in sql(store, "SELECT stage, reason, count(*) FROM autoif_dropped "
+    drops = dict(((s, r), n) for s, r, n in sql(store, "SELECT stage, reason, count(*) FROM dropped "
                                                         "GROUP BY ALL"))
     assert drops[("dedup", "duplicate")] == 2
     assert drops[("cross_validation", "invalid_json")] == 1
@@ -115,7 +115,7 @@ def test_exports_are_trl_conversational(tmp_path: Path) -> None:
     from synthloom.exporters import export
     from synthloom.registry.contributions import build_registry
 
-    _, store = run_campaign(tmp_path, campaign(tmp_path))
+    _, store = run_spec(tmp_path, campaign(tmp_path))
     registry = build_registry()
     sft_path, n_sft = export(store, "autoif.sft_example", "trl-sft", tmp_path / "sft.jsonl", registry)
     dpo_path, n_dpo = export(store, "autoif.dpo_pair", "trl-dpo", tmp_path / "dpo.jsonl", registry)
@@ -131,9 +131,9 @@ def test_exports_are_trl_conversational(tmp_path: Path) -> None:
 
 def test_rerun_is_deterministic_and_resumes_without_duplicates(tmp_path: Path) -> None:
     spec = campaign(tmp_path)
-    _, store = run_campaign(tmp_path, spec)
+    _, store = run_spec(tmp_path, spec)
     first = sql(store, "SELECT id FROM messages ORDER BY id")
-    run_campaign(tmp_path, spec)
+    run_spec(tmp_path, spec)
     assert sql(store, "SELECT id FROM messages ORDER BY id") == first
 
 
@@ -148,12 +148,12 @@ def test_campaign_can_start_from_recorded_files(tmp_path: Path) -> None:
          "with": {"path": str(FIXTURES / "dpo_query_eval_score_results.jsonl")}},
         {"name": "dpo", "use": "autoif.dpo_builder", "inputs": ["scored"]},
     ]
-    summary, store = run_campaign(tmp_path, {"name": "imports", "agents": agents})
-    assert summary["status"] == "finished"
+    summary, store = run_spec(tmp_path, {"name": "imports", "agents": agents})
+    assert summary.status == "finished"
     counts = dict(sql(store, "SELECT kind, count(*) FROM messages GROUP BY kind"))
     assert counts["autoif.verified_instruction"] == 4
     assert counts["autoif.scored_query"] == 3 + 20
-    drops = dict(((s, r), n) for s, r, n in sql(store, "SELECT stage, reason, count(*) FROM autoif_dropped "
+    drops = dict(((s, r), n) for s, r, n in sql(store, "SELECT stage, reason, count(*) FROM dropped "
                                                         "GROUP BY ALL"))
     assert drops[("cross_validation", "invalid_json")] == 3
     assert drops[("cross_validation", "no_accurate_function")] == 1
@@ -169,10 +169,10 @@ def test_bad_seed_files_are_recorded_and_the_campaign_goes_on(tmp_path: Path) ->
     agents = [{"name": "empty", "use": "autoif.instruction_writer", "with": {"seeds": "empty.txt"}},
               {"name": "mixed", "use": "autoif.instruction_writer", "with": {"seeds": "mixed.txt"}},
               {"name": "dedup", "use": "autoif.dedup_instructions"}]
-    summary, store = run_campaign(tmp_path, {"name": "seeds", "agents": agents,
+    summary, store = run_spec(tmp_path, {"name": "seeds", "agents": agents,
                                              "models": {"m": {"backend": "replay", "rules": rules}}})
-    assert summary["status"] == "finished"
-    drops = sql(store, "SELECT agent, reason FROM autoif_dropped ORDER BY agent")
+    assert summary.status == "finished"
+    drops = sql(store, "SELECT agent, reason FROM dropped ORDER BY agent")
     assert drops == [("empty", "no_instructions"), ("mixed", "not_utf8")]
     texts = sorted(t for (t,) in sql(store, "SELECT text FROM autoif_instruction"))
     assert texts == ["End with 'ok'", "Use no commas", "Use only digits"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, fixture_rows
+from tests.autoif.helpers import FIXTURES, fixture_rows
 
 from synthloom.plugins.autoif.cli import autoif
 

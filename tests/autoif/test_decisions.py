@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import random
 
-from conftest import fixture_rows
+from tests.autoif.helpers import fixture_rows
 
-from synthloom.plugins.autoif.cross_validation import (
+from synthloom.plugins.autoif.parsing.decisions import (
+    Verdict,
+    candidate_shortfall,
     collect_candidates,
     cross_validate,
+    cross_validation_verdict,
+    dedup_instructions,
     dpo_pairs,
     pass_rate,
+    quality_verdict,
+    rejection_verdicts,
 )
-from synthloom.plugins.autoif.kinds import join_query_instruction
-from synthloom.plugins.autoif.parsing import ParsedReply
+from synthloom.plugins.autoif.parsing.replies import ParsedReply
+from synthloom.plugins.autoif.prompts import join_query_instruction
 
 CASES = [("a", True), ("b", False), ("c", True), ("d", True)]
 
@@ -92,3 +98,40 @@ def test_query_and_instruction_are_joined_like_the_sft_script() -> None:
     assert join_query_instruction("tell me. now", "be brief") == "Tell me. now Be brief."
     assert join_query_instruction("list three fruits", "use commas") == "List three fruits. Use commas."
     assert join_query_instruction("Already joined prompt", "") == "Already joined prompt"
+
+
+def test_dedup_keeps_the_first_of_each_wording_and_says_why_it_drops_the_others() -> None:
+    texts = ["Use no commas", "use NO commas!", "x" * 11, "...", "End with 'ok'"]
+    verdicts = dedup_instructions(texts, max_chars=14)
+    assert verdicts[1] == Verdict("duplicate", "same as 'Use no commas'")
+    assert verdicts[3] == Verdict("no_words", "the instruction has no letters or digits")
+    assert [verdicts[i] for i in (0, 2, 4)] == [None] * 3
+    assert dedup_instructions(["x" * 11], max_chars=10) == [Verdict("too_long", "11 characters (max 10)")]
+
+
+def test_cross_validation_needs_enough_candidates_then_an_agreed_case_and_an_accurate_function() -> None:
+    few = collect_candidates([ParsedReply(func="f", cases=[("a", True)])])
+    assert candidate_shortfall(few, min_funcs=3, min_cases=10) == Verdict(
+        "too_few_candidates", "1 unique functions (need 3) and 1 unique cases (need 10)")
+    assert candidate_shortfall(few, min_funcs=1, min_cases=1) is None
+    assert cross_validation_verdict(cross_validate(["f"], [("a", True)], [[False]])).reason == "no_case_agreed"
+    inaccurate = cross_validate(["f0", "f1"], CASES, [[True, False, True, True], [True, True, False, False]])
+    assert [f.kept for f in inaccurate.funcs] == [True, False]
+    assert cross_validation_verdict(inaccurate) is None
+    # case b agrees with neither and goes; each function misses one of the kept a, c, d: 2/3 < 0.8
+    none_accurate = cross_validate(["f0", "f1"], CASES, [[True, True, False, True], [True, True, True, False]])
+    assert cross_validation_verdict(none_accurate) == Verdict("no_accurate_function",
+                                                              "best accuracy on kept cases: 0.67")
+
+
+def test_rejection_keeps_responses_above_the_pass_rate_once_each() -> None:
+    verdicts = rejection_verdicts(["a", "b", "a", "c"], [1.0, 0.0, 0.5, 0.5], pass_rate_above=0.0)
+    assert [v and v.reason for v in verdicts] == [None, "low_pass_rate", "duplicate_response", None]
+    assert verdicts[1].detail == "pass rate 0.00 (needs > 0.0)"
+    assert rejection_verdicts(["a"], [0.5], pass_rate_above=0.5)[0].reason == "low_pass_rate"  # the paper's > 0.5
+
+
+def test_quality_needs_a_mean_score_above_the_threshold() -> None:
+    assert quality_verdict([9, None, 10], 8.0) is None
+    assert quality_verdict([8, 8], 8.0) == Verdict("low_quality_score", "mean score 8.00 (needs > 8.0)")
+    assert quality_verdict([None], 8.0) == Verdict("no_score", "mean score 0.00 (needs > 8.0)")

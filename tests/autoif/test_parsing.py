@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import fixture_rows
+from tests.autoif.helpers import fixture_rows
 
 from synthloom.plugins.autoif import prompts
-from synthloom.plugins.autoif.cross_validation import mean_score
-from synthloom.plugins.autoif.parsing import (
+from synthloom.plugins.autoif.parsing.decisions import mean_score
+from synthloom.plugins.autoif.parsing.replies import (
     parse_back_translation,
     parse_instruction_list,
     parse_nli_label,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, fixture_rows
+from tests.autoif.helpers import FIXTURES, fixture_rows, sql
 
 from synthloom.errors import ConfigError
 from synthloom.plugins.autoif.cli import autoif
@@ -67,7 +67,7 @@ def test_pair_queries_writes_prompts_that_verify_reads_back(tmp_path: Path) -> N
 
 
 @pytest.mark.model
-def test_generate_samples_a_real_model_and_resumes_after_saved_rows(tmp_path: Path) -> None:
+def test_generate_samples_a_real_model_and_a_rerun_answers_from_the_store(tmp_path: Path) -> None:
     from tests.selection.tiny import build_tiny_model
 
     model = build_tiny_model(tmp_path / "tiny")
@@ -75,16 +75,15 @@ def test_generate_samples_a_real_model_and_resumes_after_saved_rows(tmp_path: Pa
     source.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "gpt-answer"}) + "\n"
                               for r in fixture_rows("query_rft.jsonl")[:5]), encoding="utf-8")
     out = tmp_path / "answered.jsonl"
-    first = dict(json.loads(source.read_text().splitlines()[0]), **{"gpt-answer": ["saved before the crash"]})
-    (tmp_path / "answered.jsonl.partial").write_text(json.dumps(first) + "\n" + '{"torn', encoding="utf-8")
-    output = invoke("generate", "--in", str(source), "--out", str(out), "--model", str(model), "-o", "dtype=float32",
-                    "--samples", "2", "--max-tokens", "3", "--chunk", "2")
+    args = ("generate", "--in", str(source), "--out", str(out), "--model", str(model), "-o", "dtype=float32",
+            "--samples", "2", "--max-tokens", "3", "--chunk", "2")
+    assert "5 rows, 0 failed, 0 answered from earlier runs" in invoke(*args)
     rows = read(out)
-    assert "resuming after 1 saved row" in output and "5 rows, 0 failed" in output
-    assert rows[0]["gpt-answer"] == ["saved before the crash"]
-    assert all(len(r["gpt-answer"]) == 2 and all(isinstance(t, str) for t in r["gpt-answer"]) for r in rows[1:])
+    assert all(len(r["gpt-answer"]) == 2 and all(isinstance(t, str) for t in r["gpt-answer"]) for r in rows)
     assert [r["prompt"] for r in rows] == [json.loads(line)["prompt"] for line in source.read_text().splitlines()]
-    assert not (tmp_path / "answered.jsonl.partial").exists()
+    assert "5 rows, 0 failed, 5 answered from earlier runs" in invoke(*args)
+    assert read(out) == rows
+    assert sql(tmp_path / "answered.jsonl.calls.duckdb", "SELECT count(*) FROM model_calls WHERE NOT cached") == [(5,)]
 
 
 @pytest.mark.docker
@@ -104,11 +103,28 @@ def test_verify_score_prompts_then_judge_replies_then_score_filter(tmp_path: Pat
     assert "1 of 1 samples score above 8.0" in invoke("score-filter", "--in", str(judged), "--out", str(kept))
 
 
-def test_generate_refuses_to_resume_from_another_inputs_partial_output(tmp_path: Path) -> None:
-    source = tmp_path / "prompts.jsonl"
-    source.write_text(json.dumps({"prompt": "Say hi."}) + "\n", encoding="utf-8")
-    partial = tmp_path / "out.jsonl.partial"
-    partial.write_text(json.dumps({"prompt": "Something else.", "gpt-answer": ["x"]}) + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="line 1 was not generated from this input's row 1"):
-        invoke("generate", "--in", str(source), "--out", str(tmp_path / "out.jsonl"), "--model", "replay:m")
-    assert partial.read_text(encoding="utf-8").startswith('{"prompt": "Something else."')  # nothing lost
+def test_a_killed_generate_asks_the_model_only_for_unanswered_rows_when_rerun(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from synthloom.model_client import ModelClient
+
+    source, out, store = tmp_path / "prompts.jsonl", tmp_path / "out.jsonl", tmp_path / "calls.duckdb"
+    source.write_text("".join(json.dumps({"prompt": f"Say {i}."}) + "\n" for i in range(5)), encoding="utf-8")
+    args = ("generate", "--in", str(source), "--out", str(out), "--store", str(store), "--chunk", "2",
+            "--model", "replay:m", "-o", "rules=[{match: 'Say (\\d)', reply: '\\1!'}]")
+    answer = ModelClient.generate
+    batches = []
+
+    async def killed_at_the_second_batch(self: ModelClient, requests: list) -> list:
+        batches.append(len(requests))
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+        return await answer(self, requests)
+
+    monkeypatch.setattr(ModelClient, "generate", killed_at_the_second_batch)
+    killed = CliRunner().invoke(autoif, list(args))
+    assert killed.exit_code != 0 and not out.exists()  # the output is written whole or not at all
+    monkeypatch.undo()
+    assert "5 rows, 0 failed, 2 answered from earlier runs" in invoke(*args)
+    assert [r["gpt-answer"] for r in read(out)] == [[f"{i}!"] for i in range(5)]
+    fresh = sql(store, "SELECT count(*) FROM model_calls WHERE NOT cached")[0][0]
+    assert fresh == 5  # two before the kill, three after: no row was asked twice

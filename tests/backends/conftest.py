@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from fake_openai_server import FakeOpenAIServer  # noqa: E402
+from tests.backends.fake_openai_server import FakeOpenAIServer  # noqa: E402
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory):
-    from tiny_model import build_tiny_model
+    from tests.backends.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-gemma3"))
 
@@ -33,7 +33,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def tiny_backend(tiny_model_dir):
     from synthloom.backends.base import ModelSpec
-    from synthloom.backends.transformers_backend import create
+    from synthloom.backends.transformers.backend import create
 
     backend = create(ModelSpec(model=str(tiny_model_dir), dtype="float32", batch_size=4, score_chunk_rows=3))
     yield backend

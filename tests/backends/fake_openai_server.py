@@ -45,6 +45,8 @@ class FakeOpenAIServer:
         self.slow_s = slow_s
         self.retry_after = retry_after
         self.attempts: collections.Counter[str] = collections.Counter()
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self.bodies: list[dict[str, Any]] = []
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -57,7 +59,7 @@ class FakeOpenAIServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._count_in_flight])
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_post("/v1/completions", self._completions)
         return app
@@ -96,6 +98,21 @@ class FakeOpenAIServer:
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)  # type: ignore[union-attr]
+
+    @web.middleware
+    async def _count_in_flight(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """How many requests are being answered at once (a client killed mid-batch leaves them unanswered)."""
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
+
+    @property
+    def served_twice(self) -> int:
+        """Completions answered more than once for the same prompt: paid twice."""
+        return sum(count - 1 for count in self.attempts.values() if count > 1)
 
     async def _fault(self, request: web.Request, key: str) -> web.StreamResponse | None:
         """Count the attempt and, if the prompt asks for it, misbehave."""

@@ -8,7 +8,7 @@ from synthloom.backends.base import ChatMessage, Generation
 from synthloom.backends.chat_template import render_chat
 from synthloom.backends.schema_check import check_generation, extract_json
 from synthloom.backends.stops import cut_at_stop
-from synthloom.backends.torch_runtime import cpu_flags, resolve_dtype
+from synthloom.backends.transformers.torch_runtime import cpu_flags, resolve_dtype
 
 
 @pytest.mark.parametrize("option, device, flags, expected", [

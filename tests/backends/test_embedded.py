@@ -74,7 +74,7 @@ def test_conversion_happens_once(cache, monkeypatch, capsys):
 @pytest.mark.slow
 def test_the_real_embedded_model_generates_and_scores():
     """Loads Gemma 3 270M (converting it first if this machine has no cache yet: about 1-2 minutes)."""
-    from synthloom.backends.transformers_backend import create
+    from synthloom.backends.transformers.backend import create
 
     backend = create(ModelSpec())
     assert backend.id.startswith("transformers:embedded:")

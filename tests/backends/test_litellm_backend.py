@@ -7,10 +7,10 @@ import time
 
 import pytest
 from aiohttp import web
-from fake_openai_server import FakeOpenAIServer
+from tests.backends.fake_openai_server import FakeOpenAIServer
 
 from synthloom.backends.base import ChatMessage, GenerateRequest, ModelSpec, ScoreRequest
-from synthloom.backends.litellm_backend import create
+from synthloom.backends.litellm.backend import create
 from synthloom.errors import BackendError, CannotScoreError, ConfigError
 
 
@@ -183,7 +183,7 @@ def test_model_without_provider_is_a_config_error():
 
 def test_hosted_models_are_priced_by_litellm(monkeypatch):
     """litellm's `mock_response` answers without a network call but still prices the call by its cost map."""
-    from synthloom.backends.openai_transport import LiteLLMTransport
+    from synthloom.backends.litellm.transport import LiteLLMTransport
 
     original = LiteLLMTransport.__init__
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from synthloom.backends.base import ChatMessage, GenerateRequest, ModelSpec
-from synthloom.backends.litellm_backend import create
+from synthloom.backends.litellm.backend import create
 from synthloom.budget import Budget
-from synthloom.context import ModelClient
-from synthloom.writer import StoreWriter
+from synthloom.model_client import ModelClient
+from synthloom.store.writer import StoreWriter
 
 
 def test_faulty_server_calls_are_logged_exactly_once_and_cached_on_rerun(server, tmp_path):
@@ -20,7 +20,10 @@ def test_faulty_server_calls_are_logged_exactly_once_and_cached_on_rerun(server,
     writer = StoreWriter(tmp_path / "store.duckdb", "c1")
     client = ModelClient("m", model, "agent", writer, Budget())
     first = asyncio.run(client.generate(requests))
-    second = asyncio.run(client.generate(requests))
+    # within one run, a request whose retries are spent is not sent again (an agent's batch retried item by item)
+    again = asyncio.run(client.generate(requests[-1:]))
+    assert again[0].cached and again[0].error == first[-1].error and server.attempts["fault=500 z"] == 3
+    second = asyncio.run(ModelClient("m", model, "agent", writer, Budget()).generate(requests))  # a new run
     writer.close()
 
     assert [r.error is None for r in first] == [True] * 32 + [False]
@@ -32,4 +35,4 @@ def test_faulty_server_calls_are_logged_exactly_once_and_cached_on_rerun(server,
     by_hash = {key: (fresh, cached, errors) for key, fresh, cached, errors in rows}
     keys = [r.cache_key(model.id) for r in requests]
     assert set(by_hash) == set(keys)
-    assert [by_hash[k] for k in keys] == [(1, 1, 0)] * 32 + [(2, 0, 2)]
+    assert [by_hash[k] for k in keys] == [(1, 1, 0)] * 32 + [(2, 1, 3)]

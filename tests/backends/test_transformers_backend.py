@@ -9,7 +9,7 @@ import pytest
 
 from synthloom.backends.base import ChatMessage, GenerateRequest, ModelSpec, ScoreRequest
 from synthloom.backends.chat_template import plain_chat_prompt
-from synthloom.backends.transformers_backend import create
+from synthloom.backends.transformers.backend import create
 from synthloom.errors import ConfigError
 from synthloom.messages import Image
 

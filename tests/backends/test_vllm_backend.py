@@ -1,50 +1,35 @@
-"""The vLLM backend without vLLM: the pure request/response mapping, and the engine flow against a fake `vllm`."""
+"""The vLLM backend without vLLM: the pure request/result mapping, the options, and the worker protocol against a
+fake `vllm` package (tests/backends/fake_vllm) run by the worker in a real subprocess. The real engine is tested in
+test_vllm_engine.py and test_vllm_server.py."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
 import sys
+import textwrap
+import time
 import types
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from synthloom.backends.base import ChatMessage, GenerateRequest, ModelSpec, ScoreRequest
 from synthloom.backends.scoring import ScoreSpan
-from synthloom.backends.vllm_wire import (
-    parse_prompt_logprobs,
-    parse_request_output,
-    sampling_kwargs,
-    structured_outputs_kwargs,
-)
+from synthloom.backends.vllm import worker
+from synthloom.backends.vllm.interpreter import engine_python
+from synthloom.backends.vllm.options import VLLMOptions, check, cpu_list, engine_args, engine_env
+from synthloom.backends.vllm.wire import generate_job, parse_output, parse_scores, sampling_kwargs, structured
 from synthloom.errors import ConfigError
 from synthloom.messages import Image
 
-
-# -- duck-typed stand-ins for vLLM's output types (vllm.outputs, vllm.logprobs) -------------------------------
-
-@dataclass
-class Logprob:
-    logprob: float
-    rank: int | None = None
-    decoded_token: str | None = None
+FAKE_VLLM = Path(__file__).with_name("fake_vllm")
 
 
-@dataclass
-class CompletionOutput:
-    index: int
-    text: str
-    token_ids: list[int]
-    finish_reason: str | None = "stop"
-
-
-@dataclass
-class RequestOutput:
-    prompt_token_ids: list[int]
-    outputs: list[CompletionOutput] = field(default_factory=list)
-    prompt_logprobs: list[dict[int, Logprob] | None] | None = None
-
+# -- the pure mapping -------------------------------------------------------------------------------------------
 
 def test_sampling_parameters_map_one_to_one():
     request = GenerateRequest(prompt="p", n=3, temperature=0.7, top_p=0.8, max_tokens=9, stop=["END"], seed=4)
@@ -52,98 +37,130 @@ def test_sampling_parameters_map_one_to_one():
         "n": 3, "temperature": 0.7, "top_p": 0.8, "max_tokens": 9, "stop": ["END", "\nUser:"], "seed": 4}
 
 
-def test_structured_outputs_use_the_api_of_the_installed_version():
-    schema = {"type": "object"}
-    new = types.SimpleNamespace(StructuredOutputsParams=lambda json: ("structured", json))
-    old = types.SimpleNamespace(GuidedDecodingParams=lambda json: ("guided", json))
-    assert structured_outputs_kwargs(schema, new) == {"structured_outputs": ("structured", schema)}
-    assert structured_outputs_kwargs(schema, old) == {"guided_decoding": ("guided", schema)}
-    assert structured_outputs_kwargs(None, new) == {}
+def test_each_form_constraint_becomes_structured_outputs():
+    assert structured(GenerateRequest(prompt="p", json_schema={"type": "object"})) == {"json": {"type": "object"}}
+    assert structured(GenerateRequest(prompt="p", regex="[0-9]+")) == {"regex": "[0-9]+"}
+    assert structured(GenerateRequest(prompt="p", choice=["yes", "no"])) == {"choice": ["yes", "no"]}
+    assert structured(GenerateRequest(prompt="p")) is None
+    assert generate_job([2, 5], GenerateRequest(prompt="p", regex="a"))["structured"] == {"regex": "a"}
 
 
-def test_request_outputs_become_responses_in_sample_order():
-    output = RequestOutput(prompt_token_ids=[1, 2, 3], outputs=[
-        CompletionOutput(index=1, text='{"a": 1}', token_ids=[5, 6], finish_reason="length"),
-        CompletionOutput(index=0, text='{"a": "x"}', token_ids=[7]),
-    ])
+def test_the_worker_uses_the_structured_outputs_api_of_the_installed_version():
+    new = types.SimpleNamespace(StructuredOutputsParams=lambda **kw: ("structured", kw))
+    old = types.SimpleNamespace(GuidedDecodingParams=lambda **kw: ("guided", kw))
+    assert worker.structured_params(new, {"choice": ["a"]}) == {"structured_outputs": ("structured", {"choice": ["a"]})}
+    assert worker.structured_params(old, {"regex": "x"}) == {"guided_decoding": ("guided", {"regex": "x"})}
+    assert worker.structured_params(new, None) == {}
+
+
+def test_results_become_responses_in_sample_order_and_json_is_checked():
+    result = {"prompt_tokens": 3, "samples": [
+        {"index": 1, "text": '{"a": 1}', "tokens": 2, "finish_reason": "length"},
+        {"index": 0, "text": '{"a": "x"}', "tokens": 1, "finish_reason": "stop"}]}
     request = GenerateRequest(prompt="p", n=2, temperature=1, json_schema={"properties": {"a": {"type": "integer"}}})
-    response = parse_request_output(output, request, truncated_prompt=True, latency_ms=5.0)
+    response = parse_output(result, request, truncated_prompt=True, latency_ms=5.0)
     assert response.texts() == ['{"a": "x"}', '{"a": 1}']
     assert [g.finish_reason for g in response.generations] == ["stop", "length"]
     assert response.generations[0].schema_error and response.generations[1].parsed == {"a": 1}
     assert (response.prompt_tokens, response.completion_tokens, response.cost) == (3, 3, None)
     assert response.truncated_prompt
+    refused = parse_output({"error": "ValueError: bad grammar"}, request, truncated_prompt=False, latency_ms=1.0)
+    assert refused.generations == [] and "vLLM refused the request: ValueError: bad grammar" in refused.error
+
+
+@dataclass
+class Logprob:
+    logprob: float
+    decoded_token: str | None
 
 
 def test_prompt_logprobs_are_read_for_the_scored_positions_only():
     ids = [2, 10, 11, 12]
-    entries = [None] + [{t: Logprob(-0.1 * t, 1, f"<{t}>"), 99: Logprob(-0.01, 1, "top")} for t in ids[1:]]
-    response = parse_prompt_logprobs(RequestOutput(prompt_token_ids=ids, prompt_logprobs=entries),
-                                     ScoreSpan(input_ids=ids, first=2, truncated=True), latency_ms=1.0)
-    assert response.tokens == ["<11>", "<12>"]
-    assert response.logprobs == pytest.approx([-1.1, -1.2])
-    assert response.truncated
+    entries = [None] + [{t: Logprob(-0.1 * t, f"<{t}>"), 99: Logprob(-0.01, "top")} for t in ids[1:]]
+    output = types.SimpleNamespace(prompt_logprobs=entries)
+    result = worker.prompt_scores(output, {"prompt_token_ids": ids, "first": 2})
+    assert result["tokens"] == ["<11>", "<12>"] and result["logprobs"] == pytest.approx([-1.1, -1.2])
+    response = parse_scores(result, ScoreSpan(input_ids=ids, first=2, truncated=True), latency_ms=1.0)
+    assert response.truncated and response.mean_nll == pytest.approx(1.15)
 
 
-def test_missing_vllm_says_how_to_install_it(monkeypatch):
-    from synthloom.backends.vllm_backend import create
+# -- options ---------------------------------------------------------------------------------------------------
 
-    monkeypatch.setitem(sys.modules, "vllm", None)
-    with pytest.raises(ConfigError, match=r"pip install synthloom\[vllm\] on a GPU machine"):
-        create(ModelSpec(backend="vllm", model="some/model"))
+def test_options_become_engine_arguments_and_cli_flags():
+    options = VLLMOptions(dtype="float32", max_model_len=1024, tokenizer="/t", enforce_eager=False,
+                          engine_args={"max_num_seqs": 8, "dtype": "bfloat16"})
+    args = engine_args(options)
+    assert args == {"tensor_parallel_size": 1, "dtype": "bfloat16", "gpu_memory_utilization": 0.9, "seed": 0,
+                    "max_model_len": 1024, "tokenizer": "/t", "enforce_eager": False, "max_num_seqs": 8}
+    assert worker.cli_flags({"max_model_len": 1024, "enforce_eager": True, "trust_remote_code": False,
+                             "hf_overrides": {"a": 1}, "quantization": None}) == [
+        "--max-model-len", "1024", "--enforce-eager", "--no-trust-remote-code", "--hf-overrides", '{"a": 1}']
 
 
-# -- the engine flow against a fake vllm module ----------------------------------------------------------------
+def test_engine_environment_defaults_to_every_core_unless_set():
+    assert cpu_list([0, 1, 2, 3, 6, 8, 9]) == "0-3,6,8-9"
+    assert engine_env(VLLMOptions(), cpus=[0, 1], inherited={}) == {
+        "VLLM_CPU_KVCACHE_SPACE": "2", "VLLM_CPU_OMP_THREADS_BIND": "0-1"}
+    inherited = {"VLLM_CPU_KVCACHE_SPACE": "8", "VLLM_CPU_OMP_THREADS_BIND": "1"}
+    assert engine_env(VLLMOptions(), cpus=[0, 1], inherited=inherited) == {}
+    assert engine_env(VLLMOptions(cpu_threads="0", env={"VLLM_CPU_KVCACHE_SPACE": "1"}), cpus=[0, 1],
+                      inherited=inherited) == {"VLLM_CPU_OMP_THREADS_BIND": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
 
-class FakeLLM:
-    instances: list["FakeLLM"] = []
 
-    def __init__(self, tokenizer: Any, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-        self.tokenizer = tokenizer
-        self.llm_engine = types.SimpleNamespace(model_config=types.SimpleNamespace(max_model_len=300))
-        self.calls: list[tuple[str, list[Any], Any]] = []
-        FakeLLM.instances.append(self)
+def test_no_vllm_anywhere_says_how_to_get_it(monkeypatch, tmp_path):
+    import importlib.util
 
-    def get_tokenizer(self) -> Any:
-        return self.tokenizer
+    monkeypatch.setenv("SYNTHLOOM_VLLM_ENV", str(tmp_path / "none"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real_find_spec(name, *a))
+    with pytest.raises(ConfigError, match="found no Python with vLLM") as caught:
+        engine_python(None, where="vllm:m")
+    assert "scripts/setup_vllm.sh" in caught.value.hint and "pip install 'synthloom[vllm]'" in caught.value.hint
+    with pytest.raises(ConfigError, match="does not exist"):
+        engine_python(str(tmp_path / "bin" / "python"), where="vllm:m")
 
-    def generate(self, prompts, sampling_params, use_tqdm):
-        self.calls.append(("generate", prompts, sampling_params))
-        if not isinstance(sampling_params, list):  # scoring: one shared SamplingParams with prompt_logprobs
-            return [RequestOutput(prompt_token_ids=p["prompt_token_ids"], prompt_logprobs=[None] + [
-                {t: Logprob(-1.0, 1, f"<{t}>")} for t in p["prompt_token_ids"][1:]]) for p in prompts]
-        return [self._answer(p["prompt_token_ids"], s) for p, s in zip(prompts, sampling_params)]
 
-    def chat(self, messages, sampling_params, use_tqdm):
-        self.calls.append(("chat", messages, sampling_params))
-        return [self._answer([1, 2], s) for s in sampling_params]
+def test_a_gguf_file_without_a_tokenizer_is_refused_when_the_campaign_loads(tmp_path):
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    with pytest.raises(ConfigError, match="only with its original model's tokenizer") as caught:
+        check(ModelSpec(backend="vllm", model=str(gguf)), VLLMOptions())
+    assert "tokenizer:" in caught.value.hint
+    check(ModelSpec(backend="vllm", model=str(gguf)), VLLMOptions(tokenizer=str(tmp_path)))
 
-    @staticmethod
-    def _answer(prompt_ids, params):
-        return RequestOutput(prompt_token_ids=prompt_ids, outputs=[
-            CompletionOutput(index=i, text=f"sample {i}", token_ids=[7, 8]) for i in range(params.kwargs["n"])])
+
+# -- the worker protocol, against the fake vllm in a real worker process ------------------------------------------
+
+def fake_backend(model_dir: str, **options):
+    from synthloom.backends.vllm.backend import create
+
+    env = {"PYTHONPATH": str(FAKE_VLLM), **options.pop("env", {})}
+    return create(ModelSpec(backend="vllm", model=model_dir, python=sys.executable, env=env, **options))
 
 
 @pytest.fixture
-def fake_vllm(monkeypatch, tiny_backend):
-    class SamplingParams:
-        def __init__(self, **kwargs):
-            self.kwargs = kwargs
-
-    module = types.ModuleType("vllm")
-    module.LLM = lambda **kwargs: FakeLLM(tiny_backend.tokenizer, **kwargs)
-    module.SamplingParams = SamplingParams
-    module.sampling_params = types.SimpleNamespace(StructuredOutputsParams=lambda json: {"json": json})
-    monkeypatch.setitem(sys.modules, "vllm", module)
-    from synthloom.backends.vllm_backend import create
-
-    backend = create(ModelSpec(backend="vllm", model=tiny_backend.model.name_or_path, tensor_parallel_size=2))
-    return backend, FakeLLM.instances[-1]
+def fake(tiny_model_dir):
+    backend = fake_backend(str(tiny_model_dir), max_model_len=300, startup_timeout_s=120)
+    yield backend
+    backend.close()
 
 
-def test_engine_gets_whole_batches_with_per_request_parameters(fake_vllm):
-    backend, llm = fake_vllm
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not alive(pid)
+
+
+def test_whole_batches_reach_the_engine_with_per_request_parameters(fake):
     image = Image.from_bytes(b"\x89PNG", mime="image/png")
     requests = [
         GenerateRequest(prompt="The quick brown fox", n=2, temperature=0.9, seed=3),
@@ -152,30 +169,118 @@ def test_engine_gets_whole_batches_with_per_request_parameters(fake_vllm):
         GenerateRequest(prompt="greedy", n=2),
         GenerateRequest(prompt="the cat sat on the mat " * 10, max_tokens=260),
     ]
-    responses = asyncio.run(backend.generate(requests))
+    responses = asyncio.run(fake.generate(requests))
 
-    assert llm.kwargs["tensor_parallel_size"] == 2 and backend.id.startswith("vllm:")
-    (kind, prompts, params), (chat_kind, conversations, chat_params) = llm.calls
-    assert (kind, chat_kind) == ("generate", "chat")
-    assert len(prompts) == 3  # one batch: the plain prompt, the text chat and the long prompt
-    assert params[0].kwargs | {"stop": None} == {"n": 2, "temperature": 0.9, "top_p": 1.0, "max_tokens": 256,
-                                                 "stop": None, "seed": 3}
-    assert params[1].kwargs["stop"] == ["\nUser:"]  # the plain chat template's turn stop
-    assert params[1].kwargs["structured_outputs"] == {"json": {"type": "object"}}
-    assert conversations[0][0]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
-    assert responses[0].texts() == ["sample 0", "sample 1"]
+    assert responses[0].texts() == ["batch of 3, sample 0", "batch of 3, sample 1"]  # three text prompts at once
+    assert responses[0].completion_tokens == 3
+    assert responses[1].generations[0].schema_error  # not JSON: checked after decoding too
+    assert responses[2].texts() == ["batch of 1, sample 0"]  # the chat with an image, through LLM.chat
     assert "identical greedy completions" in responses[3].error
-    assert responses[4].truncated_prompt and len(prompts[2]["prompt_token_ids"]) == 300 - 260
-    assert responses[1].generations[0].schema_error  # "sample 0" is not JSON: checked after decoding too
+    assert responses[4].truncated_prompt and responses[4].prompt_tokens == 300 - 260
+    assert fake.engine.info["max_model_len"] == 300 and fake.id == f"vllm:{fake.model}:auto"
 
 
-def test_engine_scores_with_prompt_logprobs(fake_vllm):
-    backend, llm = fake_vllm
-    responses = asyncio.run(backend.score([ScoreRequest(prefix="The quick", continuation=" brown fox"),
-                                           ScoreRequest(input_ids=[2, 5, 6], target_start=1, max_length=2)]))
-    (_, prompts, params), = llm.calls
-    assert params.kwargs == {"max_tokens": 1, "temperature": 0.0, "prompt_logprobs": 0}
-    ids = backend.tokenizer("The quick brown fox")["input_ids"]
-    assert prompts[0]["prompt_token_ids"] == ids
-    assert responses[0].logprobs == [-1.0] * len(responses[0].tokens) and responses[0].tokens
+def test_scoring_reads_prompt_logprobs_of_the_scored_tokens(fake):
+    responses = asyncio.run(fake.score([ScoreRequest(prefix="The quick", continuation=" brown fox"),
+                                        ScoreRequest(input_ids=[2, 5, 6], target_start=1, max_length=2)]))
+    ids = fake.tokenizer("The quick brown fox")["input_ids"]
+    scored = ids[len(fake.tokenizer("The quick")["input_ids"]):]
+    assert responses[0].tokens == [f"<{t}>" for t in scored]
+    assert responses[0].logprobs == pytest.approx([-t / 100 for t in scored])
     assert (responses[1].tokens, responses[1].truncated) == (["<5>"], True)
+
+
+def test_a_request_the_engine_refuses_fails_alone(fake):
+    requests = [GenerateRequest(prompt=f"p{i}", stop=["@refuse"] if i == 5 else []) for i in range(8)]
+    responses = asyncio.run(fake.generate(requests))
+    assert "vLLM refused the request: ValueError: Grammar error" in responses[5].error
+    others = [r.texts()[0] for i, r in enumerate(responses) if i != 5]
+    # halved until the bad request was alone: the rest still went in batches (4, then 2 and 1 beside it)
+    assert others == ["batch of 4, sample 0"] * 4 + ["batch of 1, sample 0", "batch of 2, sample 0",
+                                                     "batch of 2, sample 0"]
+
+
+def test_an_engine_that_dies_mid_batch_fails_that_batch_and_restarts_for_the_next(fake):
+    asyncio.run(fake.generate([GenerateRequest(prompt="warm up")]))
+    first_pid = fake.engine.info["pid"]
+    died = asyncio.run(fake.generate([GenerateRequest(prompt="a"), GenerateRequest(prompt="b", stop=["@die"])]))
+    for response in died:
+        assert response.generations == [] and "vLLM's engine process exited with code 9 while a generate batch of 2" \
+            in response.error
+        assert "vLLM's log is" in response.error
+    assert not alive(first_pid)
+    again = asyncio.run(fake.generate([GenerateRequest(prompt="a")]))
+    assert again[0].texts() == ["batch of 1, sample 0"] and fake.engine.info["pid"] != first_pid
+
+
+def test_a_model_vllm_cannot_load_is_a_config_error_naming_it(tmp_path):
+    folder = tmp_path / "unsupported-model"
+    folder.mkdir()
+    backend = fake_backend(str(folder), startup_timeout_s=120)
+    try:
+        with pytest.raises(ConfigError, match="vLLM could not load model .*unsupported-model.*not supported") as caught:
+            asyncio.run(backend.generate([GenerateRequest(prompt="x")]))
+        assert "use the transformers backend" in caught.value.hint
+    finally:
+        backend.close()
+
+
+def test_backends_with_the_same_settings_share_one_engine(tiny_model_dir):
+    first, second = fake_backend(str(tiny_model_dir)), fake_backend(str(tiny_model_dir))
+    other = fake_backend(str(tiny_model_dir), seed=1)
+    try:
+        assert first.engine is second.engine and other.engine is not first.engine
+        asyncio.run(first.generate([GenerateRequest(prompt="x")]))
+        pid = first.engine.info["pid"]
+        first.close()
+        first.close()  # idempotent: still one user left
+        assert alive(pid) and asyncio.run(second.generate([GenerateRequest(prompt="y")]))[0].error is None
+        second.close()
+        assert ends_within(pid, 10)
+    finally:
+        other.close()
+
+
+def test_a_killed_campaign_leaves_no_engine_behind(tiny_model_dir, tmp_path):
+    script = tmp_path / "campaign.py"
+    script.write_text(textwrap.dedent(f"""
+        import asyncio, sys
+        sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+        from tests.backends.test_vllm_backend import fake_backend
+        from synthloom.backends.base import GenerateRequest
+        backend = fake_backend({str(tiny_model_dir)!r})
+        asyncio.run(backend.generate([GenerateRequest(prompt="x")]))
+        print(backend.engine.info["pid"], flush=True)
+        sys.stdin.read()
+    """))
+    process = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        pid = int(process.stdout.readline())
+        assert alive(pid)
+        process.send_signal(signal.SIGKILL)  # no close(), no atexit: the worker notices its parent is gone
+        process.wait()
+        assert ends_within(pid, 15)
+    finally:
+        process.kill()
+
+
+def test_a_campaign_goes_on_after_the_engine_died_under_one_batch(tiny_model_dir, tmp_path):
+    import yaml
+
+    import synthloom
+
+    (tmp_path / "prompts.jsonl").write_text("".join(f'{{"instruction": "item {i}"}}\n' for i in range(6)))
+    marker = tmp_path / "die-once"
+    marker.touch()  # the fake engine dies at its first generate call, and deletes the marker
+    spec = {"name": "dies-once", "store": "run.duckdb", "models": {"default": {
+                "backend": "vllm", "model": str(tiny_model_dir), "python": sys.executable, "max_model_len": 300,
+                "env": {"PYTHONPATH": str(FAKE_VLLM), "FAKE_VLLM_DIE_FILE": str(marker)}}},
+            "agents": [{"name": "load", "use": "basic.load_jsonl", "with": {"path": "prompts.jsonl"}},
+                       {"name": "generate", "use": "basic.generate", "batch_size": 2, "with": {"max_tokens": 8}}]}
+    (tmp_path / "campaign.yaml").write_text(yaml.safe_dump(spec))
+    summary = synthloom.run_campaign(tmp_path / "campaign.yaml")
+    generate = summary.agents["generate"]
+    assert (generate.failed, generate.produced) == (2, 4) and summary.outcome == "finished_with_failures"
+    _, errors = synthloom.query(tmp_path / "run.duckdb", "SELECT error FROM failure")
+    assert len(errors) == 2 and all("vLLM's engine process" in error for error, in errors)

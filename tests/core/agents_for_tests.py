@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from synthloom.agents import Agent, AgentConfig, SourceConfig
-from synthloom.context import Context
-from synthloom.hookspecs import hookimpl
-from synthloom.messages import Image, Message
+from synthloom import Agent, AgentConfig, Context, Image, Message, SourceConfig, hookimpl
 
 
 class Number(Message):
@@ -101,15 +98,63 @@ class Draw(Agent):
         return [Picture(parents=[n], image=shared, caption=f"picture {n.value}") for n in batch]
 
 
+class Turn(Message):
+    """One turn of a countdown dialogue: `remaining` turns remain; `wave` is the size of the batch it was made in."""
+
+    kind: str = "testing.turn"
+    dialogue: int
+    remaining: int
+    wave: int = 0
+
+
+class Countdown(Agent):
+    """Starts a dialogue per number and answers each turn with the next, until none is left: an agent that loops."""
+
+    name = "testing.countdown"
+    consumes = (Number, Turn)
+    produces = (Turn,)
+    loops = True
+    batch_size = 64
+
+    def handle(self, batch: list[Message], ctx: Context) -> list[Message]:
+        out: list[Message] = []
+        for item in batch:
+            if isinstance(item, Number):
+                out.append(Turn(parents=[item], dialogue=item.value, remaining=item.value, wave=len(batch)))
+            elif item.remaining > 0:
+                out.append(Turn(parents=[item], dialogue=item.dialogue, remaining=item.remaining - 1,
+                                wave=len(batch)))
+        return out
+
+
+class Liar(Agent):
+    """Emits a kind it does not declare in `produces`: every item must fail, not the campaign."""
+
+    name = "testing.liar"
+    consumes = (Number,)
+    produces = (Number,)
+
+    def handle(self, batch: list[Number], ctx: Context) -> list[Message]:
+        return [Total(parents=[n], total=1, count=1) for n in batch]
+
+
+class BrokenSource(Agent):
+    name = "testing.broken_source"
+    produces = (Number,)
+
+    def produce(self, ctx: Context) -> list[Number]:
+        raise RuntimeError("disk on fire")
+
+
 @hookimpl
 def register_message_kinds(register: Callable[[type], None]) -> None:
-    for kind in (Number, Total, Picture):
+    for kind in (Number, Total, Picture, Turn):
         register(kind)
 
 
 @hookimpl
 def register_agents(register: Callable[[type], None]) -> None:
-    for agent in (Count, Square, Sum, SlowSum, Draw):
+    for agent in (Count, Square, Sum, SlowSum, Draw, Liar, BrokenSource, Countdown):
         register(agent)
 
 
@@ -134,4 +179,4 @@ def on_batch_done(campaign, agent, inputs, outputs) -> None:
 
 @hookimpl
 def on_campaign_end(campaign, summary) -> None:
-    EVENTS.append(("end", summary["status"]))
+    EVENTS.append(("end", summary.status))

@@ -9,7 +9,7 @@ import pytest
 
 from synthloom.errors import ConfigError, StoreError
 from synthloom.store import query
-from synthloom.writer import StoreWriter
+from synthloom.store.writer import StoreWriter
 from tests.core.helpers import run_cli, write_campaign, write_prompts
 
 GOOD = """
@@ -109,6 +109,7 @@ def test_agent_that_raises_on_everything_fails_items_not_the_campaign(tmp_path: 
     write_prompts(tmp_path, 5)
     path = write_campaign(tmp_path, GOOD.replace("default: \"ok\"", "rules: [{match: nothing, reply: x}]"))
     result = run_cli("run", str(path), "--quiet", "--store", str(tmp_path / "s.duckdb"))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr  # every item of an agent failed: the run failed, it did not finish
+    assert "every input of generate failed" in result.stderr
     _, rows = query(tmp_path / "s.duckdb", "SELECT count(*), min(error) FROM failure")
     assert rows[0][0] == 5 and "no replay rule matches" in rows[0][1]

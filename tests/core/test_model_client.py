@@ -9,9 +9,9 @@ import pytest
 
 from synthloom.backends.base import GenerateRequest, GenerateResponse, Generation
 from synthloom.budget import Budget
-from synthloom.context import ModelClient
+from synthloom.model_client import ModelClient
 from synthloom.store import query
-from synthloom.writer import StoreWriter
+from synthloom.store.writer import StoreWriter
 
 
 class SlowAPI:

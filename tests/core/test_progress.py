@@ -7,7 +7,7 @@ from collections import deque
 from types import SimpleNamespace
 
 from synthloom.progress import ProgressPanel, rows
-from synthloom.runtime import AgentStats
+from synthloom.nodes import AgentStats
 
 
 def _runtime(**stats) -> SimpleNamespace:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from synthloom.errors import ConfigError
-from synthloom.store import query
+from synthloom.store import connect, query
 from tests.core.helpers import write_campaign, write_prompts
 
 COUNT_SQUARE_SUM = """
@@ -28,7 +28,7 @@ agents:
 
 def test_rounds_failures_and_barrier(tmp_path: Path, run_campaign) -> None:
     summary, store = run_campaign(write_campaign(tmp_path, COUNT_SQUARE_SUM))
-    assert summary["status"] == "finished"
+    assert summary.status == "finished"
     # 3 rounds x 5 numbers: 0..14; 0 and 7 and 14 are refused by the square agent, one failure each.
     _, failures = query(store, "SELECT error_type, error FROM failure ORDER BY error")
     assert [f[1] for f in failures] == ["ValueError: refusing 0", "ValueError: refusing 14",
@@ -38,7 +38,7 @@ def test_rounds_failures_and_barrier(tmp_path: Path, run_campaign) -> None:
     # The barrier saw every square (and only squares: `inputs: [square]`), once.
     _, totals = query(store, "SELECT total, count FROM testing_total")
     assert totals == [(sum(v * v for v in range(15) if v % 7), 12)]
-    assert summary["agents"]["square"]["failed"] == 3
+    assert summary.agents["square"].failed == 3
 
 
 def test_target_stops_a_source_early(tmp_path: Path, run_campaign) -> None:
@@ -52,7 +52,7 @@ def test_target_stops_a_source_early(tmp_path: Path, run_campaign) -> None:
     summary, store = run_campaign(path)
     _, rows = query(store, "SELECT count(*) FROM testing_number")
     assert rows == [(10,)]
-    assert summary["agents"]["count"]["handled"] == 3
+    assert summary.agents["count"].handled == 3
 
 
 def test_ids_are_deterministic_across_runs(tmp_path: Path, run_campaign) -> None:
@@ -69,7 +69,7 @@ def test_rerun_on_a_finished_store_adds_nothing(tmp_path: Path, run_campaign) ->
     before = query(store, "SELECT count(*) FROM messages")[1]
     summary, _ = run_campaign(path, store)
     assert query(store, "SELECT count(*) FROM messages")[1] == before
-    assert all(a["handled"] == 0 for a in summary["agents"].values())
+    assert all(a.handled == 0 for a in summary.agents.values())
 
 
 def test_images_are_stored_once_by_hash(tmp_path: Path, run_campaign) -> None:
@@ -108,7 +108,7 @@ def test_transient_errors_are_retried_and_malformed_output_fails_one_item(tmp_pa
           - {name: generate, use: basic.generate}
     """)
     summary, store = run_campaign(path)
-    assert summary["status"] == "finished"
+    assert summary.status == "finished"
     _, generated = query(store, "SELECT instruction FROM basic_generated ORDER BY instruction")
     assert len(generated) == 5 and not any("number 3 " in g[0] for g in generated)
     _, failures = query(store, "SELECT error FROM failure")
@@ -119,32 +119,18 @@ def test_transient_errors_are_retried_and_malformed_output_fails_one_item(tmp_pa
     assert errors >= 1 and fresh >= 6
 
 
-def test_agent_emitting_an_undeclared_kind_is_recorded_as_failure(tmp_path: Path, run_campaign, registry) -> None:
-    from synthloom.agents import Agent
-    from tests.core.agents_for_tests import Number, Total
-
-    class Liar(Agent):
-        name = "testing.liar"
-        consumes = (Number,)
-        produces = (Number,)
-
-        def handle(self, batch, ctx):
-            return [Total(parents=[n], total=1, count=1) for n in batch]
-
-    registry.agents["testing.liar"] = Liar
-    try:
-        path = write_campaign(tmp_path, """
-            name: liar
-            agents:
-              - {name: count, use: testing.count, with: {per_round: 2}}
-              - {name: liar, use: testing.liar}
-        """)
-        summary, store = run_campaign(path)
-    finally:
-        del registry.agents["testing.liar"]
+def test_agent_emitting_an_undeclared_kind_is_recorded_as_failure(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, """
+        name: liar
+        agents:
+          - {name: count, use: testing.count, with: {per_round: 2}}
+          - {name: liar, use: testing.liar}
+    """)
+    summary, store = run_campaign(path)
     _, failures = query(store, "SELECT error FROM failure")
     assert len(failures) == 2 and "does not declare" in failures[0][0]
-    assert summary["agents"]["liar"]["failed"] == 2
+    assert summary.agents["liar"].failed == 2
+    assert summary.outcome == "failed" and summary.exit_code == 4
 
 
 def test_observer_hooks_fire_and_a_raising_observer_is_contained(tmp_path: Path, run_campaign, caplog) -> None:
@@ -152,7 +138,7 @@ def test_observer_hooks_fire_and_a_raising_observer_is_contained(tmp_path: Path,
 
     EVENTS.clear()
     summary, _ = run_campaign(write_campaign(tmp_path, COUNT_SQUARE_SUM))
-    assert summary["status"] == "finished"
+    assert summary.status == "finished"
     assert EVENTS[0] == ("start", "numbers") and EVENTS[-1] == ("end", "finished")
     assert sorted(e[1] for e in EVENTS if e[0] == "failed") == [
         "square:refusing 0", "square:refusing 14", "square:refusing 7"]
@@ -160,30 +146,16 @@ def test_observer_hooks_fire_and_a_raising_observer_is_contained(tmp_path: Path,
     assert "plugin 'testing' failed in on_batch_done" in caplog.text
 
 
-def test_a_source_that_raises_records_a_failure_and_the_campaign_finishes(tmp_path: Path, run_campaign,
-                                                                           registry) -> None:
-    from synthloom.agents import Agent
-    from tests.core.agents_for_tests import Number
-
-    class Broken(Agent):
-        name = "testing.broken_source"
-        produces = (Number,)
-
-        def produce(self, ctx):
-            raise RuntimeError("disk on fire")
-
-    registry.agents["testing.broken_source"] = Broken
-    try:
-        path = write_campaign(tmp_path, """
-            name: broken
-            agents:
-              - {name: source, use: testing.broken_source}
-              - {name: square, use: testing.square}
-        """)
-        summary, store = run_campaign(path)
-    finally:
-        del registry.agents["testing.broken_source"]
-    assert summary["status"] == "finished"
+def test_a_source_that_raises_records_a_failure_and_the_campaign_finishes(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, """
+        name: broken
+        agents:
+          - {name: source, use: testing.broken_source}
+          - {name: square, use: testing.square}
+    """)
+    summary, store = run_campaign(path)
+    assert summary.status == "finished"
+    assert summary.outcome == "failed", "a source that could not produce anything must not read as a success"
     assert query(store, "SELECT error FROM failure")[1] == [("round 0: disk on fire",)]
 
 
@@ -206,7 +178,7 @@ agents:
 
 def test_after_holds_an_agent_until_the_named_agents_finished(tmp_path: Path, run_campaign) -> None:
     summary, store = run_campaign(write_campaign(tmp_path, AFTER.replace("{before}", "total")))
-    assert summary["status"] == "finished"
+    assert summary.status == "finished"
     _, rows = query(store, "SELECT (SELECT max(created_at) FROM testing_total), "
                            "(SELECT min(created_at) FROM testing_number WHERE agent = 'square'), "
                            "(SELECT count(*) FROM testing_number WHERE agent = 'square')")
@@ -222,3 +194,59 @@ def test_after_names_are_checked_and_cycles_through_after_refused(tmp_path: Path
                                                          "    inputs: [count]\n    after: [square]\n  - name: square")
     with pytest.raises(ConfigError, match="cycle"):
         run_campaign(write_campaign(tmp_path, looped, "looped.yaml"))
+
+
+DIALOGUES = """
+name: dialogues
+agents:
+  - {name: count, use: testing.count, with: {per_round: 6}}
+  - {name: talk, use: testing.countdown}
+"""
+
+
+def test_an_agent_that_loops_answers_its_own_turns_batched_across_dialogues(tmp_path: Path, run_campaign) -> None:
+    summary, store = run_campaign(write_campaign(tmp_path, DIALOGUES))
+    assert summary.outcome == "finished"
+    # dialogue d opens with remaining = d and goes down to 0: d + 1 turns; numbers 0..5
+    _, rows = query(store, "SELECT dialogue, count(*), min(remaining) FROM testing_turn GROUP BY 1 ORDER BY 1")
+    assert rows == [(d, d + 1, 0) for d in range(6)]
+    # every turn's parent is the previous turn of the same dialogue: the transcript is one recursive query
+    _, chain = query(store, "WITH RECURSIVE t AS (SELECT id, remaining, parents FROM testing_turn WHERE dialogue = 5 "
+                            "AND remaining = 0 UNION ALL SELECT p.id, p.remaining, p.parents FROM testing_turn p JOIN t "
+                            "ON list_contains(t.parents, p.id)) SELECT remaining FROM t ORDER BY remaining")
+    assert [r[0] for r in chain] == list(range(6))
+    # the turns waiting at the same time went to one batch: the opening turns came from the six numbers together,
+    # and each later wave holds every dialogue still going (the one that just ended included)
+    _, waves = query(store, "SELECT 5 - remaining AS step, min(wave), max(wave) FROM testing_turn "
+                            "WHERE dialogue = 5 GROUP BY 1 ORDER BY 1")
+    assert waves == [(0, 6, 6)] + [(s, 7 - s, 7 - s) for s in range(1, 6)]
+
+
+def test_a_looping_agent_resumes_mid_dialogue(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, DIALOGUES)
+    _, full = run_campaign(path, tmp_path / "full.duckdb")
+    store = tmp_path / "cut.duckdb"
+    run_campaign(path, store)
+    with duckdb_connection(store) as con:  # forget the last turns, as a kill before their flush would
+        lost = "kind = 'testing.turn' AND json_extract(payload, '$.remaining')::INT < 2"
+        # outputs and the markers of the inputs they answer go together, as in the writer's transactions
+        con.execute(f"DELETE FROM handled WHERE agent = 'talk' AND input_id IN (SELECT unnest(parents) FROM messages "
+                    f"WHERE {lost})")
+        con.execute(f"DELETE FROM handled WHERE input_id IN (SELECT id FROM messages WHERE {lost})")
+        con.execute(f"DELETE FROM messages WHERE {lost}")
+    summary, _ = run_campaign(path, store)
+    assert summary.agents["talk"].handled > 0
+    sql = "SELECT id, payload::VARCHAR FROM messages WHERE kind = 'testing.turn' ORDER BY id"
+    strip = lambda rows: [(i, p.split('"wave"')[0]) for i, p in rows]  # noqa: E731 - waves differ on resume
+    assert strip(query(store, sql)[1]) == strip(query(full, sql)[1])
+
+
+class duckdb_connection:
+    def __init__(self, path: Path) -> None:
+        self.con = connect(path, read_only=False)
+
+    def __enter__(self):
+        return self.con
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()

@@ -10,18 +10,16 @@ from typing import Any
 import pytest
 import yaml
 
-from synthloom.campaign import load_campaign
-from synthloom.registry.contributions import build_registry
-from synthloom.runtime import Runtime
+from synthloom import RunSummary, run_campaign
 from synthloom.store import query
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "selective_reflection.yaml"
 
 
-def run(path: Path, store: Path) -> dict[str, Any]:
-    registry = build_registry()
-    campaign, agents = load_campaign(path, registry)
-    return Runtime(campaign, agents, registry, store_path=str(store)).run()
+def run(path: Path, store: Path) -> RunSummary:
+    summary = run_campaign(path, store=store)
+    assert summary is not None
+    return summary
 
 
 def example_with(tmp_path: Path, student: dict[str, Any] | None = None, **changes: Any) -> Path:
@@ -41,7 +39,7 @@ REPLAY_STUDENT = {"backend": "replay", "score_function": "tests.reflection.repla
 def test_selective_reflection_campaign_applies_the_reference_rule(tmp_path: Path) -> None:
     store = tmp_path / "store.duckdb"
     summary = run(example_with(tmp_path, REPLAY_STUDENT), store)
-    assert summary["status"] == "finished"
+    assert summary.status == "finished"
     _, variants = query(store, "SELECT variant, count(*) FROM selection_sample GROUP BY variant ORDER BY variant")
     assert variants == [("both", 8), ("instruction", 8), ("original", 8), ("response", 8)]
     _, chosen = query(store, "SELECT variant, count(*) FROM selection_selected GROUP BY variant ORDER BY variant")
@@ -50,8 +48,8 @@ def test_selective_reflection_campaign_applies_the_reference_rule(tmp_path: Path
     assert chosen == [("both", 7), ("response", 1)]
     _, fallback = query(store, "SELECT instruction, json_array_length(replies) FROM reflection_reflection WHERE status = 'fallback'")
     assert fallback == [("Name a prime number greater than 10.", 2)]  # asked once more, as the reference does
-    _, rejected = query(store, "SELECT count(*) FROM selection_rejected")
-    assert rejected == [(24,)]
+    _, dropped = query(store, "SELECT reason, count(*) FROM dropped WHERE stage = 'select' GROUP BY reason")
+    assert dropped == [("version_not_chosen", 24)]
 
 
 def test_refusals_and_missing_tags_keep_the_original(tmp_path: Path) -> None:
@@ -68,7 +66,7 @@ def test_refusals_and_missing_tags_keep_the_original(tmp_path: Path) -> None:
     path = tmp_path / "campaign.yaml"
     path.write_text(yaml.safe_dump(campaign))
     store = tmp_path / "store.duckdb"
-    assert run(path, store)["status"] == "finished"
+    assert run(path, store).status == "finished"
     _, rows = query(store, "SELECT variant, instruction, output FROM selection_sample ORDER BY variant")
     assert rows == [("instruction", "Hi", "Hello!"), ("original", "Hi", "Hello!"), ("response", "Hi", "Hello!")]
     _, records = query(store, "SELECT direction, status, problems, json_array_length(replies) FROM reflection_reflection "
@@ -86,9 +84,9 @@ def test_example_with_the_embedded_student(tmp_path: Path) -> None:
         pytest.skip("the embedded model has not been converted on this machine (synthloom models prepare)")
     store = tmp_path / "store.duckdb"
     summary = run(example_with(tmp_path), store)
-    assert summary["status"] == "finished" and summary["agents"]["score"]["failed"] == 0
+    assert summary.status == "finished" and summary.agents["score"].failed == 0
     _, scored = query(store, "SELECT count(*), count(ifd), count(rifd) FROM selection_ifd_score")
     assert scored == [(32, 32, 32)]
     _, decisions = query(store, "SELECT (SELECT count(*) FROM selection_selected) + "
-                                "(SELECT count(*) FROM selection_rejected)")
+                                "(SELECT count(*) FROM dropped WHERE stage = 'select')")
     assert decisions == [(32,)]

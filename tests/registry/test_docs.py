@@ -13,11 +13,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+import synthloom
 from synthloom import hookspecs
-from synthloom.campaign import load_campaign
-from synthloom.exporters import export
 from synthloom.registry.contributions import Registry, build_registry
-from synthloom.runtime import Runtime
 from tests.registry.helpers import REPO
 
 DOC = REPO / "docs" / "plugins.md"
@@ -30,7 +28,7 @@ def _blocks(language: str) -> list[str]:
 
 def _plugin_modules() -> list[types.ModuleType]:
     modules = []
-    for number, source in enumerate(block for block in _blocks("python") if "@hookimpl" in block):
+    for number, source in enumerate(block for block in _blocks("python") if "@synthloom.hookimpl" in block):
         module = types.ModuleType(f"docs_example_{number}")
         exec(compile(source, f"{DOC}:python block {number}", "exec"), module.__dict__)
         modules.append(module)
@@ -51,6 +49,12 @@ def test_every_hook_has_a_section_with_its_signature_and_an_example() -> None:
     assert implemented == set(HOOKS)
 
 
+def test_every_example_imports_only_the_author_api() -> None:
+    for block in _blocks("python"):
+        imports = [line for line in block.splitlines() if line.startswith(("import synthloom", "from synthloom"))]
+        assert imports == ["import synthloom"], block[:200]
+
+
 def test_register_examples_contribute(registry: Registry) -> None:
     assert {"acme.shout", "acme.paraphrase"} <= set(registry.agents)
     assert {"acme.shouted", "acme.qa", "acme.paraphrase"} <= set(registry.kinds)
@@ -63,17 +67,15 @@ def test_campaign_of_the_examples_runs(registry: Registry, tmp_path: Path, capsy
     campaign_file.write_text(_blocks("yaml")[-1])
     prompts = ["Say hi.", "Say bye."]
     (tmp_path / "prompts.jsonl").write_text("".join(json.dumps({"instruction": p}) + "\n" for p in prompts))
-    campaign, agents = load_campaign(campaign_file, registry)
-    summary = Runtime(campaign, agents, registry, store_path=str(tmp_path / "demo.duckdb")).run()
-    assert summary["status"] == "finished"
-    spec = campaign.export[0]
-    path, count = export(tmp_path / "demo.duckdb", spec.kind, spec.format, tmp_path / spec.path, registry)
-    texts = sorted(json.loads(line)["text"] for line in path.read_text().splitlines())
+    summary = synthloom.run_campaign(campaign_file, store=tmp_path / "demo.duckdb", plugins=_plugin_modules())
+    assert summary.outcome == "finished"
+    [exported] = summary.exports
+    texts = sorted(json.loads(line)["text"] for line in Path(exported.path).read_text().splitlines())
     assert texts == sorted(f"{p}\n\nYOU SAID: {p.upper()}!!" for p in prompts)
 
     group = click.Group()
     registry.pm.hook.register_commands(cli=group)
-    counted = CliRunner().invoke(group, ["acme-count", str(tmp_path / "demo.duckdb")])
+    counted = CliRunner().invoke(group, ["acme", "count", str(tmp_path / "demo.duckdb")])
     assert counted.output.strip() == "2 shouted"
 
     err = capsys.readouterr().err

@@ -57,14 +57,22 @@ def test_new_writes_an_installable_package(capsys: pytest.CaptureFixture[str], t
     assert code == 0
     target = tmp_path / "synthloom-acme"
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
-    assert files == [".gitignore", "README.md", "campaign.yaml", "data/prompts.jsonl", "pyproject.toml",
-                     "synthloom_acme.py", "tests/test_synthloom_acme.py"]
+    package = ["__init__.py", "agents.py", "cli.py", "kinds.py", "parsing.py", "prompts.py"]
+    assert files == sorted([".gitignore", "README.md", "campaign.yaml", "data/prompts.jsonl", "pyproject.toml",
+                            *(f"synthloom_acme/{name}" for name in package), "tests/test_synthloom_acme.py"])
     project = tomllib.loads((target / "pyproject.toml").read_text())
     assert project["project"]["name"] == "synthloom-acme"
     assert project["project"]["entry-points"]["synthloom"] == {"acme": "synthloom_acme"}
-    assert project["tool"]["setuptools"]["py-modules"] == ["synthloom_acme"]
-    source = (target / "synthloom_acme.py").read_text()
-    compile(source, "synthloom_acme.py", "exec")
+    assert project["tool"]["setuptools"]["packages"] == ["synthloom_acme"]
+    for name in package:
+        source = (target / "synthloom_acme" / name).read_text()
+        compile(source, name, "exec")
+        imports = [line.strip() for line in source.splitlines()
+                   if line.strip().startswith(("import synthloom", "from synthloom ", "from synthloom."))]
+        assert imports in ([], ["import synthloom"]), f"{name} imports more than the author API: {imports}"
+    hooks = (target / "synthloom_acme" / "__init__.py").read_text()
+    assert "class " not in hooks, "__init__.py holds only the hooks"
+    source = (target / "synthloom_acme" / "agents.py").read_text() + (target / "synthloom_acme" / "kinds.py").read_text()
     assert 'name = "acme.paraphrase"' in source and 'kind: str = "acme.paraphrase"' in source
 
 

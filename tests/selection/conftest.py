@@ -32,7 +32,7 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_backend(tiny_dir: Path) -> Iterator[Any]:
     """Our batched path: the transformers backend on the tiny model, with small batches and LM-head chunks."""
     from synthloom.backends.base import ModelSpec
-    from synthloom.backends.transformers_backend import create
+    from synthloom.backends.transformers.backend import create
 
     backend = create(ModelSpec(model=str(tiny_dir), dtype="float32", batch_size=5, score_chunk_rows=7))
     yield backend

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from synthloom import ConfigError, RunSummary, run_campaign
 from synthloom.campaign import load_campaign
-from synthloom.errors import ConfigError
-from synthloom.exporters import export
 from synthloom.registry.contributions import build_registry
-from synthloom.runtime import Runtime
 from synthloom.store import query
 from tests.selection.tiny import alpaca_rows
 
@@ -31,48 +29,51 @@ def write_data(tmp_path: Path) -> Path:
     return path
 
 
-def campaign_file(tmp_path: Path, tiny_dir: Path, agents: list[dict[str, Any]]) -> Path:
+def campaign_file(tmp_path: Path, tiny_dir: Path, agents: list[dict[str, Any]], **extra: Any) -> Path:
     data = {"name": "selection-test", "seed": 3,
             "models": {"student": {"backend": "transformers", "model": str(tiny_dir), "dtype": "float32",
                                    "batch_size": 8, "threads": 1}},
             "agents": [{"name": "load", "use": "selection.load_alpaca", "with": {"path": str(write_data(tmp_path))}},
-                       *agents]}
+                       *agents], **extra}
     path = tmp_path / "campaign.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
 
 
-def run(path: Path, store: Path) -> tuple[dict[str, Any], Any]:
-    registry = build_registry()
-    campaign, agents = load_campaign(path, registry)
-    return Runtime(campaign, agents, registry, store_path=str(store)).run(), registry
+def run(path: Path, store: Path) -> RunSummary:
+    summary = run_campaign(path, store=store)
+    assert summary is not None
+    return summary
 
 
 def test_ifd_top_k_campaign(tmp_path: Path, tiny_dir: Path) -> None:
+    out = tmp_path / "sft.jsonl"
     path = campaign_file(tmp_path, tiny_dir, [
         {"name": "ifd", "use": "selection.ifd", "model": "student", "with": {"compat": "cherry", "max_length": 256}},
         {"name": "pick", "use": "selection.top_k", "with": {"fraction": 0.5, "max_score": 1.02}},
-    ])
+    ], export=[{"kind": "selection.selected", "format": "trl-sft", "path": str(out)}])
     store = tmp_path / "store.duckdb"
-    summary, registry = run(path, store)
-    assert summary["status"] == "finished" and summary["agents"]["ifd"]["failed"] == 0
+    summary = run(path, store)
+    assert summary.status == "finished" and summary.agents["ifd"].failed == 0
     _, empty = query(store, "SELECT ifd, reason FROM selection_ifd_score WHERE output = ''")
     assert empty[0][0] is None and "empty answer" in empty[0][1]
     _, scores = query(store, "SELECT sample_id, ifd FROM selection_ifd_score")
     _, kept = query(store, "SELECT sample_id, score, rank FROM selection_selected ORDER BY rank")
-    _, dropped = query(store, "SELECT sample_id, reason FROM selection_rejected")
+    _, dropped = query(store, "SELECT subject, reason, detail FROM dropped WHERE stage = 'pick'")
     assert len(kept) + len(dropped) == len(scores) == 14
-    assert any(reason.startswith("duplicate of sample") for _, reason in dropped)
-    assert any(reason == "no score" for _, reason in dropped)
+    assert any(reason == "duplicate" and detail.startswith("duplicate of sample") for _, reason, detail in dropped)
+    assert any(reason == "no_score" for _, reason, _ in dropped)
     # 12 distinct scored samples (one duplicate, one empty), minus any above the threshold, halves.
     eligible = sorted(s for _, s in scores if s is not None and s <= 1.02)
-    duplicate_score = next(s for i, s in scores if i in {d for d, r in dropped if r.startswith("duplicate")})
+    duplicate_score = next(s for i, s in scores if i in {d for d, r, _ in dropped if r == "duplicate"})
     eligible.remove(duplicate_score)
     assert len(kept) == len(eligible) // 2
     assert [s for _, s, _ in kept] == sorted(eligible, reverse=True)[:len(kept)]
-    out, count = export(store, "selection.selected", "trl-sft", tmp_path / "sft.jsonl", registry)
+    below = [(subject, detail) for subject, reason, detail in dropped if reason == "below_cut"]
+    ifd_of = dict(scores)
+    assert below and all(f"score {ifd_of[subject]:.4f}" in detail for subject, detail in below)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert count == len(kept) and [m["role"] for m in rows[0]["messages"]] == ["user", "assistant"]
+    assert summary.exports[0].rows == len(kept) and [m["role"] for m in rows[0]["messages"]] == ["user", "assistant"]
 
 
 def test_length_and_diversity_selectors(tmp_path: Path, tiny_dir: Path) -> None:
@@ -83,8 +84,7 @@ def test_length_and_diversity_selectors(tmp_path: Path, tiny_dir: Path) -> None:
          "with": {"method": "k_center", "budget": 4}},
     ])
     store = tmp_path / "store.duckdb"
-    summary, _ = run(path, store)
-    assert summary["status"] == "finished"
+    assert run(path, store).status == "finished"
     _, lengths = query(store, "SELECT any_value(length) AS n FROM selection_length_score "
                               "GROUP BY instruction, input, output ORDER BY n DESC")  # duplicates count once
     _, longest = query(store, "SELECT score FROM selection_selected WHERE selector = 'longest' ORDER BY rank")
@@ -100,9 +100,10 @@ def test_superfiltering_d_narrows_the_ifd_top_set_by_facility_location(tmp_path:
                                                            "diversity": "facility_location", "budget": 3}},
     ])
     store = tmp_path / "store.duckdb"
-    assert run(path, store)[0]["status"] == "finished"
+    assert run(path, store).status == "finished"
     _, kept = query(store, "SELECT rank FROM selection_selected ORDER BY rank")
-    _, narrowed = query(store, "SELECT count(*) FROM selection_rejected WHERE reason = 'not picked by facility_location'")
+    _, narrowed = query(store, "SELECT count(*) FROM dropped WHERE reason = 'not_picked' "
+                               "AND detail LIKE 'not picked by facility_location (score %)'")
     assert kept == [(0,), (1,), (2,)] and narrowed[0][0] > 0
 
 
@@ -112,7 +113,15 @@ def test_selector_parameters_are_checked_when_the_campaign_loads(tmp_path: Path,
         {"name": "pick", "use": "selection.top_k", "with": {"fraction": 0.5, "count": 3}},
     ])
     with pytest.raises(ConfigError, match="exactly one of"):
-        load_campaign(path, build_registry())
+        run_campaign(path, check_only=True)
+
+
+def test_a_missing_data_file_is_reported_when_the_campaign_loads(tmp_path: Path) -> None:
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump({"name": "missing", "agents": [
+        {"name": "load", "use": "selection.load_alpaca", "with": {"path": "nowhere.jsonl"}}]}))
+    with pytest.raises(ConfigError, match="nowhere.jsonl"):
+        run_campaign(path, check_only=True)
 
 
 def test_pre_experience_takes_the_middle_perplexity_band_of_each_cluster(tmp_path: Path, tiny_dir: Path) -> None:
@@ -121,12 +130,12 @@ def test_pre_experience_takes_the_middle_perplexity_band_of_each_cluster(tmp_pat
          "with": {"clusters": 2, "per_cluster": 2, "low": 25, "high": 75}},
     ])
     store = tmp_path / "store.duckdb"
-    assert run(path, store)[0]["status"] == "finished"
+    assert run(path, store).status == "finished"
     _, kept = query(store, "SELECT score FROM selection_selected")
-    _, dropped = query(store, "SELECT DISTINCT reason FROM selection_rejected")
+    _, dropped = query(store, "SELECT DISTINCT reason FROM dropped")
     assert 2 <= len(kept) <= 4  # at most per_cluster from each of the two clusters
     assert all(score > 1.0 for (score,) in kept)  # perplexities
-    assert dropped == [("outside its cluster's middle perplexity band",)]
+    assert dropped == [("outside_band",)]
 
 
 def test_pre_experienced_model_is_trained_in_the_campaign_and_scores_after_it(tmp_path: Path, tiny_dir: Path) -> None:
@@ -142,8 +151,9 @@ def test_pre_experienced_model_is_trained_in_the_campaign_and_scores_after_it(tm
     data = yaml.safe_load(path.read_text())
     data["models"]["experienced"] = {**data["models"]["student"], "model": "./pre-model"}
     path.write_text(yaml.safe_dump(data))
+    assert not (tmp_path / "pre-model").exists()  # the loader knows `train` writes it (an OutputPath parameter)
     store = tmp_path / "store.duckdb"
-    assert run(path, store)[0]["status"] == "finished"
+    assert run(path, store).status == "finished"
     _, trained = query(store, "SELECT path, samples, steps, final_loss FROM selection_trained_model")
     _, selected = query(store, "SELECT count(*) FROM selection_selected WHERE agent = 'pre'")
     assert len(trained) == 1
@@ -156,17 +166,16 @@ def test_pre_experienced_model_is_trained_in_the_campaign_and_scores_after_it(tm
                             "USING (sample_id) WHERE a.agent = 'ifd' AND b.agent = 'ifd_base' AND a.ifd IS NOT NULL")
     assert len(pairs) >= 12 and any(abs(a - b) > 1e-4 for a, b in pairs)
     written = (Path(model_dir) / "model.safetensors").stat().st_mtime_ns
-    assert run(path, store)[0]["status"] == "finished"  # a rerun resumes: no second training
+    assert run(path, store).status == "finished"  # a rerun resumes: no second training
     assert query(store, "SELECT count(*) FROM selection_trained_model")[1] == [(1,)]
     assert (Path(model_dir) / "model.safetensors").stat().st_mtime_ns == written
 
 
 def test_cherry_example_scores_with_the_model_its_train_agent_writes() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "cherry_pre_experience.yaml"
-    campaign, agents = load_campaign(example, build_registry())
-    specs = {spec.name: (spec, config) for spec, _, config in agents}
-    ifd, _ = specs["ifd"]
-    _, train = specs["train"]
+    campaign = load_campaign(example, build_registry()).campaign  # `train` writes the model the checks accept
+    agents = {agent.name: agent for agent in campaign.agents}
+    ifd, train = agents["ifd"], agents["train"]
     assert ifd.after == ["train"] and ifd.model == "experienced"
     trained_at = Path(campaign.local_model(campaign.models["experienced"]).model)
-    assert trained_at == Path(os.path.normpath(example.parent / train.out))
+    assert trained_at == Path(os.path.normpath(example.parent / train.params["out"]))

@@ -8,9 +8,10 @@ from typing import Any, Sequence
 
 import pytest
 
-from synthloom.plugins.selection import reference
-from synthloom.plugins.selection.engine import AlpacaItem, SampleScores, ScoringOptions, score_items
+from synthloom.plugins.selection.parsing import AlpacaItem
 from synthloom.plugins.selection.plans import text_plan
+from synthloom.plugins.selection.scoring import SampleScores, ScoringOptions, score_items
+from tests.selection import reference
 from tests.selection.tiny import alpaca_rows
 
 pytestmark = pytest.mark.model

@@ -1,0 +1,65 @@
+"""Which requests already have a reply, in memory that does not grow with the campaign.
+
+The response cache is what makes a resumed campaign free: a request whose reply is stored is answered from the
+store. Holding every reply in memory would cost gigabytes at a million calls, so this keeps the replies of this run
+only until they are committed, and of everything committed only an 8-byte prefix of the request hash, in a sorted
+array. A prefix that matches sends the full hashes to the store, which returns the replies (a prefix that matches
+by chance returns nothing and costs one query).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+MERGE_EVERY = 65_536  # committed keys kept in a set before they are merged into the sorted array
+
+
+def prefix(key: str) -> int:
+    return int(key[:16], 16)
+
+
+class CallCache:
+    def __init__(self) -> None:
+        self._pending: dict[str, str] = {}
+        self._known = np.empty(0, dtype=np.uint64)
+        self._recent: set[int] = set()
+
+    def load(self, keys: Iterable[str]) -> None:
+        self._known = np.unique(np.fromiter((prefix(k) for k in keys), dtype=np.uint64))
+
+    def add(self, key: str, response: str) -> None:
+        self._pending.setdefault(key, response)
+
+    def committed(self, keys: Iterable[str]) -> None:
+        """These replies are in the store now: keep only their prefixes."""
+        for key in keys:
+            if self._pending.pop(key, None) is not None:
+                self._recent.add(prefix(key))
+        if len(self._recent) >= MERGE_EVERY:
+            merged = np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent))
+            self._known = np.union1d(self._known, merged)
+            self._recent.clear()
+
+    def lookup(self, keys: list[str], fetch: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
+        """The stored reply of each key that has one; `fetch(keys)` reads candidates from the store."""
+        found = {k: self._pending[k] for k in keys if k in self._pending}
+        candidates = [k for k in keys if k not in found and self._maybe(prefix(k))]
+        if candidates:
+            found.update(fetch(candidates))
+        return found
+
+    def _maybe(self, value: int) -> bool:
+        if value in self._recent:
+            return True
+        index = int(np.searchsorted(self._known, np.uint64(value)))
+        return index < len(self._known) and int(self._known[index]) == value
+
+    def __len__(self) -> int:
+        return len(self._known) + len(self._recent) + len(self._pending)
+
+
+def reusable(row: dict[str, Any]) -> bool:
+    """A fresh, successful reply can answer the same request later; a cached or failed one cannot."""
+    return not row["cached"] and row["error"] is None

@@ -1,0 +1,246 @@
+"""One writer of a shard directory (the driver, or one agent actor): buffers rows and commits them as Parquet.
+
+It offers what the campaign's DuckDB `StoreWriter` offers to the scheduler, `ModelClient` and `SandboxClient`
+(`add_outputs`, `add_model_call`, `add_sandbox_run`, `cached_responses`, a flush thread), so those run unchanged on
+Ray. What differs is where rows go: each flush is one commit (see `shards`), and `wait_durable` lets an actor hold
+a batch's reply until its outputs and handled markers are committed, so the driver routes only durable messages.
+
+Model calls are journaled the moment they return, as in the DuckDB store, one journal per writer id. A writer
+replays its own journal when it starts (an actor restarted by Ray uses the same id as the one that died), so the
+replies a killed worker was paid for answer the batch it is redoing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from synthloom.errors import StoreError
+from synthloom.messages import Message
+from synthloom.store import shards
+from synthloom.store.call_cache import CallCache, reusable
+from synthloom.store.journal import CallJournal
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as both kinds of store keep timestamps."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _no_rows() -> Rows:
+    return {table: [] for table in shards.TABLES}
+
+
+class ShardWriter:
+    def __init__(self, directory: str | Path, campaign: str, writer_id: str, *, lock: IO[str] | None = None,
+                 lock_wait_s: float = 60.0, flush_interval_s: float = 0.5, max_buffered: int = 20000) -> None:
+        self.directory = Path(directory)
+        self.campaign = campaign
+        self.writer_id = writer_id
+        self.flush_interval_s = flush_interval_s
+        self.max_buffered = max_buffered
+        self.rows_written = 0
+        self._lock = lock or shards.acquire_writer_lock(self.directory, writer_id, wait_s=lock_wait_s)
+        self._buffers = _no_rows()
+        self._mutex = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._committed = threading.Condition()
+        self._taken = 0  # flushes that took the buffers; rows added now go into flush number _taken + 1
+        self._done = 0  # the last flush committed
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._cache = CallCache()
+        self._sealed: list[Path] = []
+        try:
+            self._journal = CallJournal(journal_base(self.directory, writer_id))
+            recover_journal(self.directory, self._journal)
+            with self.connection() as con:
+                self._cache.load(key for (key,) in con.execute(
+                    "SELECT DISTINCT request_hash FROM model_calls WHERE error IS NULL AND NOT cached").fetchall())
+        except BaseException:
+            self._lock.close()
+            raise
+
+    def connection(self) -> contextlib.closing[Any]:
+        """A read connection over the whole directory (every writer's commits), closed after the block."""
+        from synthloom.store.shard_views import open_views
+
+        return contextlib.closing(open_views(self.directory))
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"synthloom-shards-{self.writer_id}", daemon=True)
+        self._thread.start()
+
+    # -- rows ------------------------------------------------------------------------------------------------
+
+    def add_outputs(self, agent: str, input_ids: list[str], outputs: list[Message]) -> int:
+        """Outputs and the markers that their inputs are handled, committed together; returns the ticket to give
+        `wait_durable`."""
+        messages = [{"id": m.id, "campaign": m.campaign, "kind": m.kind, "agent": m.agent, "parents": m.parents,
+                     "created_at": _naive(m.created_at), "payload": json.dumps(m.payload())} for m in outputs]
+        blobs = [{"sha256": img.sha256, "mime": img.mime, "data": img.data}
+                 for m in outputs for img in m.images() if img.data is not None]
+        handled = [{"campaign": self.campaign, "agent": agent, "input_id": i} for i in input_ids]
+        with self._mutex:
+            self._buffers["messages"] += messages
+            self._buffers["blobs"] += blobs
+            self._buffers["handled"] += handled
+            ticket = self._taken + 1
+            pending = sum(len(rows) for rows in self._buffers.values())
+        if pending >= self.max_buffered:
+            self._wake.set()
+        return ticket
+
+    def add_model_call(self, row: dict[str, Any]) -> None:
+        row = {"campaign": self.campaign, **row, "created_at": utc_now()}
+        with self._mutex:
+            self._journal.append(row)
+            self._buffers["model_calls"].append(row)
+            if reusable(row):
+                self._cache.add(row["request_hash"], row["response"])
+
+    def add_sandbox_run(self, row: dict[str, Any]) -> None:
+        row = {"campaign": self.campaign, **row, "created_at": utc_now(),
+               "inputs": json.dumps(row["inputs"], default=str), "outcomes": json.dumps(row["outcomes"], default=str)}
+        with self._mutex:
+            self._buffers["sandbox_runs"].append(row)
+
+    def cached_responses(self, keys: list[str]) -> dict[str, str]:
+        """Replies this writer holds, or that any writer had committed when this one started."""
+        with self._mutex:
+            return self._cache.lookup(keys, self._fetch_replies)
+
+    def _fetch_replies(self, keys: list[str]) -> dict[str, str]:
+        with self.connection() as con:
+            return dict(con.execute("SELECT request_hash, any_value(response)::VARCHAR FROM model_calls WHERE "
+                                    "request_hash IN (SELECT unnest(?)) AND error IS NULL AND NOT cached GROUP BY 1",
+                                    [keys]).fetchall())
+
+    # -- commits ---------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
+            try:
+                self._journal.sync()
+                self.flush()
+            except BaseException as error:  # surfaced by check() and wait_durable(); the thread must not die silently
+                self._error = error
+                with self._committed:
+                    self._committed.notify_all()
+                return
+
+    def flush(self) -> int:
+        """Commit everything buffered so far as one commit; the number of rows."""
+        with self._flush_lock:
+            with self._mutex:
+                taken, self._buffers = self._buffers, _no_rows()
+                segment = self._journal.seal()
+                self._taken += 1
+                generation = self._taken
+            if segment is not None:
+                self._sealed.append(segment)
+            count = sum(len(rows) for rows in taken.values())
+            if count:
+                try:
+                    shards.write_commit(self.directory, {table: shards.table_from_rows(table, rows)
+                                                         for table, rows in taken.items() if rows})
+                except BaseException:
+                    with self._mutex:
+                        for table, rows in taken.items():
+                            self._buffers[table][:0] = rows
+                    raise
+            self._journal.release(self._sealed)
+            self._sealed = []
+            with self._mutex:
+                self._cache.committed(row["request_hash"] for row in taken["model_calls"] if reusable(row))
+            self.rows_written += count
+            with self._committed:
+                self._done = generation
+                self._committed.notify_all()
+            return count
+
+    def wait_durable(self, ticket: int) -> None:
+        """Block until the rows added before `ticket` was issued are committed."""
+        if self._thread is None:
+            if self._done < ticket:
+                self.flush()
+            return
+        self._wake.set()
+        with self._committed:
+            while self._done < ticket:
+                self.check()
+                self._committed.wait(0.2)
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise StoreError(f"writing shards to {str(self.directory)!r} failed: {self._error}") from self._error
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            self.flush()
+            self._journal.close()
+        finally:
+            self._lock.close()
+        self.check()
+
+
+def journal_base(directory: Path, writer_id: str) -> Path:
+    """The journal of `writer_id` is `journal/WRITER.journal` (and its sealed segments)."""
+    return directory / "journal" / writer_id
+
+
+def recover_journal(directory: Path, journal: CallJournal) -> int:
+    """Commit the calls a killed writer journaled but never committed (skipping those it did commit before it
+    died), then forget its segments; how many were recovered."""
+    leftovers = journal.leftovers()
+    rows = [row for segment in leftovers for row in CallJournal.read(segment)]
+    fresh = _not_committed(directory, rows)
+    if fresh:
+        shards.write_commit(directory, {"model_calls": shards.table_from_rows("model_calls", fresh)})
+    journal.release(leftovers)
+    return len(fresh)
+
+
+def _not_committed(directory: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not rows:
+        return []
+    from synthloom.store.shard_views import open_views
+
+    with contextlib.closing(open_views(directory)) as con:
+        known = set(con.execute("SELECT agent, request_hash, created_at FROM model_calls WHERE request_hash IN "
+                                "(SELECT unnest(?))", [sorted({r["request_hash"] for r in rows})]).fetchall())
+    return [r for r in rows if (r["agent"], r["request_hash"], r["created_at"]) not in known]
+
+
+def recover_journals(directory: Path, *, skip: set[str], wait_s: float) -> int:
+    """Recover every writer's journal but those in `skip`, waiting for writers still alive (the actors of a killed
+    driver) to be reaped; how many calls were recovered."""
+    recovered = 0
+    for writer_id in (w for w in shards.writer_ids(directory) if w not in skip):
+        lock = shards.acquire_writer_lock(directory, writer_id, wait_s=wait_s)
+        try:
+            journal = CallJournal(journal_base(directory, writer_id))
+            recovered += recover_journal(directory, journal)
+            journal.close()
+        finally:
+            lock.close()
+    return recovered
+

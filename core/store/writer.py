@@ -1,0 +1,241 @@
+"""The one writer of a campaign's store: buffers rows in memory and appends them in Arrow batches.
+
+Model calls are also journaled the moment they return (see `journal`), so that a reply paid for survives a kill
+that comes before the next flush.
+
+An agent's outputs and the marker that it handled their inputs are buffered together and committed in the same
+transaction. That, with deterministic message ids, is the resume guarantee: after a crash, an input is either
+handled with all its outputs stored, or not handled and replayed, never half of each.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from synthloom.errors import StoreError
+from synthloom.messages import Message
+from synthloom.store.call_cache import CallCache, reusable
+from synthloom.store.connection import opened
+from synthloom.store.journal import CallJournal
+from synthloom.store.schema import init_schema
+
+TABLES = ("messages", "handled", "model_calls", "sandbox_runs", "blobs")
+
+
+class StoreWriter:
+    def __init__(self, path: str | Path, campaign: str, *, flush_interval_s: float = 0.5,
+                 max_buffered: int = 20000) -> None:
+        self.path = Path(path)
+        self.campaign = campaign
+        self.flush_interval_s = flush_interval_s
+        self.max_buffered = max_buffered
+        self._lock_file = self._acquire_lock()
+        self._buffers: dict[str, list[Any]] = {t: [] for t in TABLES}
+        self._mutex = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._cache = CallCache()
+        self._thread: threading.Thread | None = None
+        self._sealed: list[Path] = []
+        self.rows_written = 0
+        self._journal = CallJournal(self.path)
+        with self.connection() as con:
+            init_schema(con, self.path)
+            self._recover(con)
+            self._cache.load(key for (key,) in con.execute(
+                "SELECT DISTINCT request_hash FROM model_calls WHERE error IS NULL AND NOT cached").fetchall())
+
+    def _recover(self, con: Any) -> None:
+        """Replies a killed run journaled but never committed go into `model_calls`, so they are never paid twice."""
+        leftovers = self._journal.leftovers()
+        rows = [row for segment in leftovers for row in CallJournal.read(segment)]
+        if rows:
+            import pyarrow as pa
+
+            con.register("_journal", pa.Table.from_pylist(rows))
+            columns = ", ".join(rows[0].keys())
+            con.execute(f"INSERT INTO model_calls ({columns}) SELECT {columns} FROM _journal j WHERE NOT EXISTS ("
+                        "SELECT 1 FROM model_calls m WHERE m.campaign = j.campaign AND m.agent = j.agent "
+                        "AND m.request_hash = j.request_hash AND m.created_at = j.created_at)")
+            con.unregister("_journal")
+        self._journal.release(leftovers)
+
+    def _acquire_lock(self) -> Any:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a+")
+        except OSError as error:
+            raise StoreError(f"cannot write store {str(self.path)!r}: {error.strerror} ({error.filename})",
+                             hint="choose a store path in a folder you can write to (`store:` in the campaign "
+                                  "file, or --store)") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(f"store {str(self.path)!r} is in use by a running campaign ({owner})",
+                             hint="wait for that run to finish, or write to another store") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        return handle
+
+    def connection(self) -> Any:
+        """A short-lived read-write connection (see the concurrency rule in synthloom.store.connection)."""
+        return opened(self.path, read_only=False)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="synthloom-store-writer", daemon=True)
+        self._thread.start()
+
+    # -- what the runtime and the context append -------------------------------------------------------------
+
+    def add_outputs(self, agent: str, input_ids: list[str], outputs: list[Message]) -> None:
+        """An agent's outputs for some inputs, and the marker that those inputs are handled, as one unit."""
+        rows = [(m.id, m.campaign, m.kind, m.agent, m.parents, m.created_at, json.dumps(m.payload()))
+                for m in outputs]
+        blobs = [(img.sha256, img.mime, img.data) for m in outputs for img in m.images() if img.data is not None]
+        handled = [(self.campaign, agent, input_id) for input_id in input_ids]
+        with self._mutex:
+            self._buffers["messages"].extend(rows)
+            self._buffers["blobs"].extend(blobs)
+            self._buffers["handled"].extend(handled)
+            pending = sum(len(b) for b in self._buffers.values())
+        if pending >= self.max_buffered:
+            self._wake.set()
+
+    def add_model_call(self, row: dict[str, Any]) -> None:
+        row = {"campaign": self.campaign, **row, "created_at": _utc_naive(datetime.now(timezone.utc))}
+        with self._mutex:
+            self._journal.append(row)
+            self._buffers["model_calls"].append(row)
+            if reusable(row):
+                self._cache.add(row["request_hash"], row["response"])
+
+    def add_sandbox_run(self, row: dict[str, Any]) -> None:
+        row = {"campaign": self.campaign, **row, "created_at": _utc_naive(datetime.now(timezone.utc))}
+        row["inputs"] = json.dumps(row["inputs"], default=str)
+        row["outcomes"] = json.dumps(row["outcomes"], default=str)
+        with self._mutex:
+            self._buffers["sandbox_runs"].append(row)
+
+    def cached_responses(self, keys: list[str]) -> dict[str, str]:
+        """The stored reply of each request hash that has one (this run's, or any committed before)."""
+        with self._mutex:
+            return self._cache.lookup(keys, self._fetch_replies)
+
+    def _fetch_replies(self, keys: list[str]) -> dict[str, str]:
+        with self.connection() as con:
+            return dict(con.execute("SELECT request_hash, any_value(response) FROM model_calls WHERE request_hash IN "
+                                    "(SELECT unnest(?)) AND error IS NULL AND NOT cached GROUP BY 1", [keys]).fetchall())
+
+    # -- flushing ------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_interval_s)
+            self._wake.clear()
+            try:
+                self._journal.sync()
+                self.flush()
+            except BaseException as error:  # surfaced to the runtime by check(); the thread must not die silently
+                self._error = error
+                return
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise StoreError(f"writing the store failed: {self._error}") from self._error
+
+    def flush(self) -> int:
+        with self._flush_lock:
+            with self._mutex:
+                taken = self._buffers
+                self._buffers = {t: [] for t in TABLES}
+                sealed = self._journal.seal()
+                if sealed is not None:
+                    self._sealed.append(sealed)
+            count = sum(len(rows) for rows in taken.values())
+            if not count:
+                return 0
+            try:
+                with self.connection() as con:
+                    _write(con, taken)
+            except BaseException:  # the rows go back to the buffers; their journal segments stay until committed
+                with self._mutex:
+                    for table, rows in taken.items():
+                        self._buffers[table][:0] = rows
+                raise
+            self._journal.release(self._sealed)
+            self._sealed = []
+            with self._mutex:
+                self._cache.committed(row["request_hash"] for row in taken["model_calls"] if reusable(row))
+            self.rows_written += count
+            return count
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            self.flush()
+            self._journal.close()
+        finally:
+            self._lock_file.close()
+        self.check()
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    """The store keeps UTC as naive TIMESTAMP: TIMESTAMPTZ values need pytz on every reader."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _write(con: Any, taken: dict[str, list[Any]]) -> None:
+    """Append every buffered row in one transaction, one Arrow table per table."""
+    import pyarrow as pa
+
+    con.execute("BEGIN")
+    try:
+        if taken["messages"]:
+            ids, campaigns, kinds, agents, parents, created, payloads = zip(*taken["messages"])
+            table = pa.table({
+                "id": ids, "campaign": campaigns, "kind": kinds, "agent": agents,
+                "parents": pa.array(parents, type=pa.list_(pa.string())),
+                "created_at": pa.array([_utc_naive(t) for t in created], type=pa.timestamp("us")), "payload": payloads,
+            })
+            con.register("_batch", table)
+            con.execute("INSERT INTO messages SELECT id, campaign, kind, agent, parents, created_at, "
+                        "payload::JSON FROM _batch ON CONFLICT DO NOTHING")
+            con.unregister("_batch")
+        if taken["handled"]:
+            c, a, i = zip(*taken["handled"])
+            con.register("_batch", pa.table({"campaign": c, "agent": a, "input_id": i}))
+            con.execute("INSERT INTO handled SELECT * FROM _batch ON CONFLICT DO NOTHING")
+            con.unregister("_batch")
+        if taken["blobs"]:
+            s, m, d = zip(*taken["blobs"])
+            con.register("_batch", pa.table({"sha256": s, "mime": m, "data": pa.array(d, type=pa.binary())}))
+            con.execute("INSERT INTO blobs SELECT * FROM _batch ON CONFLICT DO NOTHING")
+            con.unregister("_batch")
+        for name in ("model_calls", "sandbox_runs"):
+            if taken[name]:
+                con.register("_batch", pa.Table.from_pylist(taken[name]))
+                columns = ", ".join(taken[name][0].keys())
+                con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM _batch")
+                con.unregister("_batch")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,75 @@
+"""Cherry LLM's brief pre-experience training, inside the campaign.
+
+The selected samples are written as Stanford Alpaca's training pairs (the template's prompt, then the output; loss on
+the output only) and handed to TRL's SFTTrainer through `synthloom.training`. The model is saved atomically: it is
+trained in a sibling folder and renamed into place, so an interrupted run never leaves a half-written model that a
+resumed run would score with.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import Field
+
+from synthloom import Agent, AgentConfig, ConfigError, Context, OutputPath, write_rows
+from synthloom.plugins.selection.kinds import Selected, TrainedModel
+from synthloom.plugins.selection.prompts import TEMPLATES, TemplateName
+
+
+class TrainConfig(AgentConfig):
+    out: OutputPath
+    template: TemplateName = "alpaca"
+    epochs: float = Field(default=1, gt=0)
+    max_steps: int | None = Field(default=None, ge=1)
+    learning_rate: float = Field(default=2e-5, gt=0)
+    batch_size: int = Field(default=4, ge=1)
+    gradient_accumulation: int = Field(default=1, ge=1)
+    max_length: int = Field(default=512, ge=2)
+
+
+class TrainStudent(Agent):
+    """Fine-tunes the agent's model on the samples it receives (Cherry LLM's pre-experienced model).
+
+    Defaults follow the Stanford Alpaca recipe Cherry LLM trains with: learning rate 2e-5, one epoch. Name `out`
+    under `models:` and give the scoring agents `after: [this agent]`.
+    """
+
+    name = "selection.train"
+    consumes = (Selected,)
+    produces = (TrainedModel,)
+    Config = TrainConfig
+    barrier = True
+    threaded = True
+
+    def handle(self, batch: list[Selected], ctx: Context) -> list[TrainedModel]:
+        from synthloom.training import train
+
+        cfg = self.config
+        if not batch:
+            raise ConfigError(f"agent {ctx.agent!r} received no selected samples to train on",
+                              hint="check the selector upstream (`SELECT reason, detail FROM dropped`)")
+        base = getattr(ctx.model().backend, "source", None)
+        if base is None:
+            raise ConfigError(f"agent {ctx.agent!r} trains its model, so the model must use the transformers backend",
+                              hint="give the agent a `model:` with `backend: transformers`")
+        template = TEMPLATES[cfg.template]
+        out = Path(os.path.normpath(ctx.resolve_path(cfg.out)))
+        partial = out.with_name(f".{out.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="synthloom-train-") as scratch:
+            data = write_rows([{"prompt": template.render(s.instruction, s.input), "completion": s.output}
+                               for s in sorted(batch, key=lambda m: m.rank)], Path(scratch) / "selected.jsonl")
+            result = train("sft", data, base, partial, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
+                           epochs=cfg.epochs, batch_size=cfg.batch_size,
+                           gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length,
+                           seed=ctx.seed)
+        shutil.rmtree(out, ignore_errors=True)
+        os.replace(partial, out)
+        loss = result.final_loss
+        return [TrainedModel(parents=batch, path=str(out), base_model=str(base), samples=len(batch),
+                             steps=result.steps, final_loss=loss if math.isfinite(loss) else None)]
