@@ -11,7 +11,8 @@ from synthloom.errors import ConfigError
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(models, list(args), catch_exceptions=False)
+    # wide enough that rich never folds a long model id with an ellipsis
+    return CliRunner(env={"COLUMNS": "300"}).invoke(models, list(args), catch_exceptions=False)
 
 
 def test_info_resolves_a_transformers_spec_without_loading(monkeypatch, tmp_path):

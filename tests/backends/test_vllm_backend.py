@@ -146,11 +146,12 @@ def fake(tiny_model_dir):
 
 
 def alive(pid: int) -> bool:
+    """Running (a zombie, dead but not yet reaped by its parent, is not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state != "Z"
 
 
 def ends_within(pid: int, seconds: float) -> bool:
@@ -211,6 +212,10 @@ def test_an_engine_that_dies_mid_batch_fails_that_batch_and_restarts_for_the_nex
     assert not alive(first_pid)
     again = asyncio.run(fake.generate([GenerateRequest(prompt="a")]))
     assert again[0].texts() == ["batch of 1, sample 0"] and fake.engine.info["pid"] != first_pid
+    second_pid = fake.engine.info["pid"]
+    os.kill(second_pid, signal.SIGKILL)  # dies while idle: replaced before the next batch, which does not fail
+    assert ends_within(second_pid, 10)
+    assert asyncio.run(fake.generate([GenerateRequest(prompt="a")]))[0].error is None
 
 
 def test_a_model_vllm_cannot_load_is_a_config_error_naming_it(tmp_path):
@@ -284,3 +289,26 @@ def test_a_campaign_goes_on_after_the_engine_died_under_one_batch(tiny_model_dir
     assert (generate.failed, generate.produced) == (2, 4) and summary.outcome == "finished_with_failures"
     _, errors = synthloom.query(tmp_path / "run.duckdb", "SELECT error FROM failure")
     assert len(errors) == 2 and all("vLLM's engine process" in error for error, in errors)
+
+
+def test_models_info_says_which_python_runs_the_engine(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from synthloom.backends.cli import models
+
+    monkeypatch.setenv("SYNTHLOOM_VLLM_ENV", str(tmp_path / "vllm-env"))
+    (tmp_path / "vllm-env" / "bin").mkdir(parents=True)
+    (tmp_path / "vllm-env" / "bin" / "python").touch()
+    result = CliRunner().invoke(models, ["info", "--model", "vllm:embedded", "-o", "dtype=float32"],
+                                env={"COLUMNS": "300"})  # long paths would be cut at 80 columns
+    assert result.exit_code == 0 and "vllm:embedded:float32" in result.output
+    assert f"engine python   {tmp_path / 'vllm-env' / 'bin' / 'python'}" in result.output
+
+
+def test_serve_refuses_a_model_that_does_not_exist():
+    from click.testing import CliRunner
+
+    from synthloom.backends.cli import models
+
+    with pytest.raises(ConfigError, match="does not exist"):
+        CliRunner().invoke(models, ["serve", "--model", "/no/such/model"], catch_exceptions=False)

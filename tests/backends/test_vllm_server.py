@@ -1,7 +1,8 @@
 """`synthloom models serve` end to end: vLLM's OpenAI-compatible server (CPU build, the environment of
-scripts/setup_vllm.sh) serves the embedded model on 127.0.0.1; a small campaign (generation, then IFD scoring through
-echoed prompt log-probabilities) runs on it through the litellm backend's HTTP transport and gets what the same
-campaign gets from the transformers backend in float32; Ctrl-C stops the server and its engine."""
+scripts/setup_vllm.sh) serves the embedded chat model (SmolLM2-135M-Instruct: `basic.generate` sends chat requests,
+which the server refuses for a model without a chat template) on 127.0.0.1; a small campaign (generation, then IFD
+scoring through echoed prompt log-probabilities) runs on it through the litellm backend's HTTP transport and gets
+what the same campaign gets from the transformers backend in float32; Ctrl-C stops the server and its engine."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.backends.vllm_env import EMBEDDED_SPEC, require_vllm_python
+from tests.backends.vllm_env import require_vllm_python
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -41,10 +42,9 @@ def read_lines(stream, into: queue.Queue) -> None:
 def served(tmp_path_factory):
     require_vllm_python()
     log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
-    options = [arg for key in ("dtype", "max_model_len") for arg in ("-o", f"{key}={EMBEDDED_SPEC[key]}")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "synthloom.cli.main", "models", "serve", "--model", "embedded", *options,
-         "--port", "0"], stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
+        [sys.executable, "-m", "synthloom.cli.main", "models", "serve", "--model", "embedded-chat", "-o",
+         "dtype=float32", "-o", "max_model_len=1024", "--port", "0"], stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=read_lines, args=(process.stdout, lines), daemon=True).start()
     seen: list[str] = []
@@ -66,7 +66,7 @@ def campaign(tmp_path: Path, name: str, model: dict) -> Path:
     (tmp_path / "prompts.jsonl").write_text("".join(
         f'{{"instruction": "{text}"}}\n' for text in ("Name a colour.", "What is two plus two?",
                                                      "Write a haiku about rain.")))
-    spec = {"name": name, "store": f"{name}.duckdb", "models": {"default": {**model, "prompt_style": "completion"}},
+    spec = {"name": name, "store": f"{name}.duckdb", "models": {"default": model},
             "agents": [
                 {"name": "load", "use": "basic.load_jsonl", "with": {"path": "prompts.jsonl"}},
                 {"name": "generate", "use": "basic.generate", "with": {"max_tokens": 24}},
@@ -91,10 +91,10 @@ def test_a_campaign_on_the_served_model_matches_the_transformers_backend(served,
     import synthloom
 
     assert served.url.startswith("http://127.0.0.1:") and served.url.endswith("/v1")
-    assert "hosted_vllm/embedded" in served.lines[-1] and served.url in served.lines[-1]
-    remote = campaign(tmp_path, "served", {"backend": "litellm", "model": "hosted_vllm/embedded",
+    assert "hosted_vllm/embedded-chat" in served.lines[-1] and served.url in served.lines[-1]
+    remote = campaign(tmp_path, "served", {"backend": "litellm", "model": "hosted_vllm/embedded-chat",
                                            "api_base": served.url})
-    local = campaign(tmp_path, "local", {"backend": "transformers", "model": "embedded", "dtype": "float32"})
+    local = campaign(tmp_path, "local", {"backend": "transformers", "model": "embedded-chat", "dtype": "float32"})
     for path in (remote, local):
         summary = synthloom.run_campaign(path)
         assert summary.outcome == "finished", summary

