@@ -39,6 +39,8 @@ _API = {
     "RunSummary": "synthloom.summary",
     "Prompt": "synthloom.plugins.basic.kinds",
     "read_rows": "synthloom.data",
+    "FileSourceConfig": "synthloom.file_source",
+    "messages_from_file": "synthloom.file_source",
     "write_rows": "synthloom.data",
     "Row": "synthloom.data",
     "RowError": "synthloom.data",
@@ -68,6 +70,7 @@ if TYPE_CHECKING:
     from synthloom.context import Context
     from synthloom.data import Row, RowError, read_rows, write_rows
     from synthloom.errors import CannotScoreError, ConfigError, ItemError
+    from synthloom.file_source import FileSourceConfig, messages_from_file
     from synthloom.hookspecs import hookimpl
     from synthloom.messages import Dropped, Image, Message
     from synthloom.model_client import ModelClient

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Literal
+from typing import Iterator
 
 from pydantic import Field
 
@@ -10,26 +10,21 @@ from synthloom import (
     Agent,
     AgentConfig,
     Context,
-    DataFile,
     Dropped,
+    FileSourceConfig,
     Message,
     Row,
     RowError,
     SamplingConfig,
-    SourceConfig,
-    read_rows,
+    messages_from_file,
 )
 from synthloom.plugins.basic import prompts
 from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
 from synthloom.plugins.basic.parsing import filter_verdict, parse_score
 
 
-class LoadJSONLConfig(SourceConfig):
-    path: DataFile
+class LoadJSONLConfig(FileSourceConfig):
     field: str = "instruction"
-    limit: int | None = Field(default=None, ge=0)
-    on_bad_row: Literal["error", "drop"] = Field(
-        default="error", description="error: the first unusable row stops the campaign; drop: record it and go on")
 
 
 class LoadJSONL(Agent):
@@ -40,23 +35,14 @@ class LoadJSONL(Agent):
     Config = LoadJSONLConfig
 
     def produce(self, ctx: Context) -> Iterator[Message]:
-        """Rows as they are read, so that a file of millions is never held in memory at once."""
-        cfg = self.config
-        kept = 0
-        for row in read_rows(ctx.resolve_path(cfg.path), tolerant=cfg.on_bad_row == "drop"):
-            if cfg.limit is not None and kept >= cfg.limit:
-                return
-            if isinstance(row, Row) and not isinstance(row.value.get(cfg.field), str):
-                row = RowError("missing_field", f"row has no string field {cfg.field!r}", where=row.where,
-                               hint="set `field:` to the name of the instruction field")
-            if isinstance(row, RowError):
-                if cfg.on_bad_row == "error":
-                    raise row
-                yield Dropped(stage="load", reason=row.reason, detail=str(row))
-                continue
-            extra = {k: v for k, v in row.value.items() if k != cfg.field}
-            yield Prompt(instruction=row.value[cfg.field], extra=extra)
-            kept += 1
+        return messages_from_file(ctx, self.config, self.convert)
+
+    def convert(self, row: Row) -> Prompt:
+        field = self.config.field
+        if not isinstance(row.value.get(field), str):
+            raise RowError("missing_field", f"row has no string field {field!r}", where=row.where,
+                           hint="set `field:` to the name of the instruction field")
+        return Prompt(instruction=row.value[field], extra={k: v for k, v in row.value.items() if k != field})
 
 
 class GenerateConfig(SamplingConfig.with_defaults(temperature=0.0, max_tokens=256)):
