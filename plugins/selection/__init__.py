@@ -5,12 +5,14 @@
 - IFD as a perplexity ratio, and Superfiltering.D (IFD top set narrowed by facility location): Superfiltering
   (arXiv 2402.00530), tianyi-lab/Superfiltering.
 - Reversed IFD and the four-version rule: Selective Reflection-Tuning (arXiv 2402.10110), tianyi-lab/Reflection_Tuning.
-- The longest-response baseline: "Rethinking Data Selection at Scale" (arXiv 2410.09335); k-center greedy and
-  facility location on sentence embeddings.
+- The baselines of "Rethinking Data Selection at Scale" (arXiv 2410.09335), xiatingyu/SFT-DataSelection-at-scale:
+  token length (query + response), seeded random, mean response cross-entropy, ZIP (arXiv 2407.06645,
+  USTC-StarTeam/ZIP) and k-means centroids; k-center greedy and facility location on sentence embeddings.
 
-It produces `selection.sample`, the scores (`selection.ifd_score`, `selection.length_score`), the kept samples
-(`selection.selected`, exported for TRL SFT), a `dropped` item for every sample a selector drops, and
-`selection.trained_model`. `synthloom selection score` gives the scores without a campaign.
+It produces `selection.sample`, the scores (`selection.ifd_score`, `selection.length_score`,
+`selection.ce_score`), the kept samples (`selection.selected`, exported for TRL SFT), a `dropped` item for every
+sample a selector drops, and `selection.trained_model`. `synthloom selection score` gives the scores without a
+campaign; `synthloom selection compare` runs several selectors over one pool, streamed, and compares their picks.
 """
 
 from __future__ import annotations
@@ -25,21 +27,22 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_message_kinds(register: Callable[[type[Message]], None]) -> None:
-    from synthloom.plugins.selection.kinds import IFDScore, LengthScore, Sample, Selected, TrainedModel
+    from synthloom.plugins.selection.kinds import CEScore, IFDScore, LengthScore, Sample, Selected, TrainedModel
 
-    for kind in (Sample, IFDScore, LengthScore, Selected, TrainedModel):
+    for kind in (Sample, IFDScore, LengthScore, CEScore, Selected, TrainedModel):
         register(kind)
 
 
 @hookimpl
 def register_agents(register: Callable[[type[Agent]], None]) -> None:
-    from synthloom.plugins.selection.agents.scorers import IFDScorer, LengthScorer
+    from synthloom.plugins.selection.agents.baselines import KMeansSelect, RandomSelect, ZipSelect
+    from synthloom.plugins.selection.agents.scorers import CEScorer, IFDScorer, LengthScorer
     from synthloom.plugins.selection.agents.selectors import Diversity, PreExperience, ReflectionSelect, TopK
     from synthloom.plugins.selection.agents.sources import LoadAlpaca
     from synthloom.plugins.selection.agents.training import TrainStudent
 
-    for agent in (LoadAlpaca, IFDScorer, LengthScorer, TopK, Diversity, ReflectionSelect, PreExperience,
-                  TrainStudent):
+    for agent in (LoadAlpaca, IFDScorer, LengthScorer, CEScorer, TopK, Diversity, ReflectionSelect, PreExperience,
+                  RandomSelect, ZipSelect, KMeansSelect, TrainStudent):
         register(agent)
 
 

@@ -1,5 +1,5 @@
 """`synthloom selection score`: IFD, reversed IFD or length of an Alpaca-format file, one record per sample, in
-input order.
+input order; `synthloom selection compare`: several selectors over one pool, streamed, and how their picks differ.
 
 For users who want the scores without a campaign. `--compat cherry|superfiltering|reflection` reproduces that
 reference script's numbers on the same model; without it, answers are located by offset mapping. The model is
@@ -36,7 +36,7 @@ def _output_path(ctx: click.Context, param: click.Parameter, out: Path) -> Path:
 
 @click.group(name="selection")
 def selection() -> None:
-    """Select training data: score Alpaca-format samples by IFD, reversed IFD or length."""
+    """Select training data: score samples (IFD, reversed IFD, length) and compare selectors on a pool."""
 
 
 @selection.command("score")
@@ -136,3 +136,113 @@ def _scoring_options(**values: Any) -> ScoringOptions:
         return ScoringOptions(**values)
     except ValidationError as error:
         raise synthloom.ConfigError(error.errors()[0]["msg"], where="synthloom selection score") from None
+
+
+@selection.command("compare")
+@click.option("--data", "data_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The pool: ShareGPT (`conversations`) or Alpaca rows, .jsonl (streamed), .json or .parquet.")
+@click.option("--selector", "selectors", multiple=True, default=("length", "random"), show_default=True,
+              type=click.Choice(["length", "random", "ce", "zip", "kmeans"]),
+              help="Repeat for each selector to run (ce, zip and kmeans cost more; see docs/selection.md).")
+@click.option("--budget", required=True, type=click.IntRange(min=1), help="Samples each selector keeps.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The comparison table, as JSON.")
+@click.option("--picks", "picks_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write each selector's picked rows (best first) to DIR/SELECTOR.jsonl.")
+@synthloom.model_options(help="The base model: its tokenizer counts tokens, and `ce` scores with it.")
+@click.option("--store", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where `ce`'s model calls are cached (default: OUT.calls.duckdb).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random selection and k-means.")
+@click.option("--ce-order", type=click.Choice(["highest", "lowest"]), default="highest", show_default=True,
+              help="Keep the highest or the lowest cross-entropy.")
+@click.option("--keep-duplicates", is_flag=True, help="Do not drop exact duplicates before selecting.")
+@click.option("--embedding-diversity", is_flag=True,
+              help="Also measure each selection's diversity on MiniLM embeddings (embeds every pick).")
+def compare(data_path: Path, selectors: tuple[str, ...], budget: int, out: Path, picks_dir: Path | None, model: str,
+            options: tuple[str, ...], store: Path | None, seed: int, ce_order: str, keep_duplicates: bool,
+            embedding_diversity: bool) -> None:
+    """Run several selectors on one pool, streamed, and compare their picks: overlap, length, diversity."""
+    import asyncio
+    import json
+    from contextlib import nullcontext
+
+    from synthloom.plugins.selection.compare import overlap
+    from synthloom.plugins.selection.embeddings import embed
+    from synthloom.plugins.selection.scan import ScanOptions, describe, scan
+
+    chosen = tuple(dict.fromkeys(selectors))
+    spec = synthloom.spec_from_arg(model, options)
+    tokenizer = _tokenizer(spec, needed="length" in chosen)
+    scan_options = ScanOptions(budget=budget, seed=seed, dedupe=not keep_duplicates, lowest_ce=ce_order == "lowest")
+    session = (synthloom.ModelSession.for_output(spec, out, store, command="selection-compare") if "ce" in chosen
+               else nullcontext())
+    with session as client:
+        ce = _ce_scorer(client) if client is not None else None
+        result = asyncio.run(scan(data_path, chosen, scan_options, tokenizer=tokenizer, ce=ce, embed=embed,
+                                  progress=_progress(100_000)))
+    stats, rows = describe(data_path, result.picks, tokenizer=tokenizer,
+                           embed=embed if embedding_diversity else None, keep_rows=picks_dir is not None)
+    table = {"pool": str(data_path), "rows": result.rows, "duplicates": result.duplicates, "budget": budget,
+             "seed": seed, "length_unit": "tokens" if tokenizer is not None else "words",
+             "selectors": {name: stats[name].summary() for name in result.picks},
+             "overlap": overlap({name: [i for i, _ in picks] for name, picks in result.picks.items()})}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    if picks_dir is not None:
+        for name, picked in rows.items():
+            synthloom.write_rows(picked, picks_dir / f"{name}.jsonl")
+    click.echo(_render(table))
+
+
+def _progress(every: int) -> Any:
+    """A callback that prints the rows read each time another `every` have been read."""
+    printed = [0]
+
+    def report(rows: int) -> None:
+        if rows // every > printed[0]:
+            printed[0] = rows // every
+            click.echo(f"read {rows:,} rows", err=True)
+
+    return report
+
+
+def _tokenizer(spec: ModelSpec, needed: bool) -> Any:
+    """The base model's tokenizer alone (its weights are not loaded), or None for a model without a local one."""
+    if spec.backend not in ("transformers", "vllm"):
+        if needed:
+            raise synthloom.ConfigError(f"token length needs a local tokenizer; backend {spec.backend!r} has none",
+                                        where="synthloom selection compare",
+                                        hint="give --model a transformers model (the embedded one, or a folder)")
+        return None
+    from transformers import AutoTokenizer
+
+    from synthloom.backends.embedded import resolve_model_path
+
+    return AutoTokenizer.from_pretrained(resolve_model_path(spec.model))
+
+
+def _ce_scorer(client: Any) -> Any:
+    from synthloom.plugins.selection.cross_entropy import cross_entropies
+    from synthloom.plugins.selection.scoring import backend_tokenizer
+
+    async def score(items: Any) -> list[float | None]:
+        results = []
+        for start in range(0, len(items), CHUNK):
+            scored = await cross_entropies(items[start:start + CHUNK], client.score, backend_tokenizer(client.backend))
+            results += [s.ce for s in scored]
+        return results
+
+    return score
+
+
+def _render(table: dict[str, Any]) -> str:
+    unit = table["length_unit"]
+    lines = [f"{table['rows']} rows, {table['duplicates']} duplicates dropped, budget {table['budget']}",
+             f"{'selector':<10} {'picked':>7} {'mean ' + unit:>12} {'median':>8} {'distinct-2':>10}"]
+    for name, s in table["selectors"].items():
+        mean = "-" if s["mean_tokens"] is None else f"{s['mean_tokens']:.1f}"
+        median = "-" if s["median_tokens"] is None else f"{s['median_tokens']:g}"
+        distinct = "-" if s["distinct_2"] is None else f"{s['distinct_2']:.3f}"
+        lines.append(f"{name:<10} {s['picked']:>7} {mean:>12} {median:>8} {distinct:>10}")
+    lines += [f"overlap {o['a']}/{o['b']}: {o['shared']} shared, Jaccard {o['jaccard']:.3f}" for o in table["overlap"]]
+    return "\n".join(lines)

@@ -93,11 +93,23 @@ class IFDScore(_Scored):
 
 
 class LengthScore(_Scored):
-    """Response length: the baseline that "Rethinking Data Selection at Scale" found hard to beat."""
+    """Length: the baseline that "Rethinking Data Selection at Scale" found hard to beat. `span` says what was
+    counted: the response alone, or query and response as that study's reference counts them."""
 
     kind: str = "selection.length_score"
     length: int
     unit: Literal["tokens", "words"] = "tokens"
+    span: Literal["response", "total"] = "response"
+
+
+class CEScore(_Scored):
+    """Mean cross-entropy of the response under the base model (nats per token; None with `reason` when it could
+    not be scored), the self-scoring baseline of "Rethinking Data Selection at Scale"."""
+
+    kind: str = "selection.ce_score"
+    ce: float | None = None
+    tokens: int = 0
+    truncated: bool = False
 
 
 class Selected(_Scored):

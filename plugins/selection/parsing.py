@@ -61,9 +61,10 @@ def _missing(value: float | None) -> bool:
 
 
 def top_k(scores: Sequence[float | None], *, fraction: float | None = None, count: int | None = None,
-          max_score: float | None = None) -> Selection:
+          max_score: float | None = None, lowest: bool = False) -> Selection:
     """Cherry LLM's rule (`data_by_IFD.py`): drop missing scores and scores above `max_score`, then keep the
     highest `count`, or `int(fraction * remaining)`; ties go to the later sample, as in its sort of (score, index).
+    `lowest` keeps the lowest scores instead (ties again to the later sample).
     """
     if (fraction is None) == (count is None):
         raise ValueError("give exactly one of fraction or count")
@@ -77,13 +78,14 @@ def top_k(scores: Sequence[float | None], *, fraction: float | None = None, coun
                 "above_max_score", f"score {score:.4f} above {max_score} (instruction does not help the answer)")
         else:
             valid.append((float(score), index))  # type: ignore[arg-type]
-    valid.sort()
+    valid.sort(key=lambda pair: (-pair[0] if lowest else pair[0], pair[1]))
     budget = count if count is not None else int(len(valid) * fraction)  # type: ignore[operator]
     winners = valid[len(valid) - budget:] if budget > 0 else []
     for rank, (_, index) in enumerate(reversed(winners)):
         result.rank[index] = rank
+    cut = "above the lowest" if lowest else "below the top"
     for score, index in valid[: len(valid) - len(winners)]:
-        result.reasons[index] = Reason("below_cut", f"score {score:.4f} below the top {budget}")
+        result.reasons[index] = Reason("below_cut", f"score {score:.4f} {cut} {budget}")
     result.kept = sorted(result.rank)
     return result
 

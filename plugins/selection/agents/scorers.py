@@ -1,13 +1,23 @@
-"""Scoring agents: IFD / reversed IFD with the agent's model, and response length."""
+"""Scoring agents: IFD / reversed IFD and response cross-entropy with the agent's model, and length."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from synthloom import Agent, AgentConfig, ConfigError, Context
-from synthloom.plugins.selection.kinds import IFDScore, LengthScore, Sample
+from synthloom.plugins.selection.baselines import nonzero_lengths
+from synthloom.plugins.selection.cross_entropy import MAX_LENGTH, cross_entropies
+from synthloom.plugins.selection.kinds import CEScore, IFDScore, LengthScore, Sample
 from synthloom.plugins.selection.parsing import AlpacaItem
+from synthloom.plugins.selection.pool import PoolItem, reference_query
 from synthloom.plugins.selection.scoring import ScoringOptions, backend_tokenizer, score_items, token_lengths
+
+
+def pool_item(sample: Sample) -> PoolItem:
+    """A sample as the selection-at-scale reference reads it: its one-turn query template and the output."""
+    return PoolItem(reference_query([("human", sample.user_text())]), sample.output)
 
 
 class IFDConfig(AgentConfig, ScoringOptions):
@@ -40,6 +50,9 @@ class IFDScorer(Agent):
 
 class LengthConfig(AgentConfig):
     unit: Literal["tokens", "words"] = "tokens"
+    span: Literal["response", "total"] = Field(
+        default="response", description="response: the output's tokens; total: query + response as "
+                                        "arXiv 2410.09335's reference counts them (special tokens included)")
 
 
 class LengthScorer(Agent):
@@ -53,13 +66,43 @@ class LengthScorer(Agent):
     batch_size = 256
 
     def handle(self, batch: list[Sample], ctx: Context) -> list[LengthScore]:
-        if self.config.unit == "words":
-            lengths = [len(s.output.split()) for s in batch]
+        cfg = self.config
+        items = [pool_item(s) for s in batch]
+        if cfg.unit == "words":
+            texts = [s.output for s in batch] if cfg.span == "response" else [i.text() for i in items]
+            lengths = [len(t.split()) for t in texts]
         else:
             tokenizer = backend_tokenizer(ctx.model().backend)
             if tokenizer is None:
                 raise ConfigError(f"agent {ctx.agent!r} counts tokens, but its model has no tokenizer",
                                   hint="use a transformers model, or `unit: words`")
-            lengths = token_lengths([s.output for s in batch], tokenizer)
-        return [LengthScore(parents=[s], length=n, unit=self.config.unit, **s.carried())
+            if cfg.span == "response":
+                lengths = token_lengths([s.output for s in batch], tokenizer)
+            else:
+                lengths = [q + r for q, r in zip(nonzero_lengths(tokenizer, [i.query for i in items]),
+                                                 nonzero_lengths(tokenizer, [i.response for i in items]))]
+        return [LengthScore(parents=[s], length=n, unit=cfg.unit, span=cfg.span, **s.carried())
                 for s, n in zip(batch, lengths)]
+
+
+class CEConfig(AgentConfig):
+    max_length: int = Field(default=MAX_LENGTH, ge=2)
+
+
+class CEScorer(Agent):
+    """Mean response cross-entropy under the agent's (base) model, the self-scoring baseline of "Rethinking Data
+    Selection at Scale"; select with `selection.top_k` (`score: ce`, `order: highest` or `lowest`)."""
+
+    name = "selection.ce"
+    consumes = (Sample,)
+    produces = (CEScore,)
+    Config = CEConfig
+    batch_size = 32
+    concurrency = 1
+
+    async def handle(self, batch: list[Sample], ctx: Context) -> list[CEScore]:
+        model = ctx.model()
+        scores = await cross_entropies([pool_item(s) for s in batch], model.score, backend_tokenizer(model.backend),
+                                       self.config.max_length)
+        return [CEScore(parents=[s], ce=c.ce, tokens=c.tokens, truncated=c.truncated, reason=c.reason,
+                        **s.carried()) for s, c in zip(batch, scores)]

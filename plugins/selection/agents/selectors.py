@@ -18,7 +18,7 @@ from synthloom.plugins.selection import clusters, diversity
 from synthloom.plugins.selection.diversity import Metric
 from synthloom.plugins.selection.embeddings import embed, sample_text
 from synthloom.plugins.selection.ifd import mean_nll
-from synthloom.plugins.selection.kinds import IFDScore, LengthScore, Sample, Selected
+from synthloom.plugins.selection.kinds import CEScore, IFDScore, LengthScore, Sample, Selected
 from synthloom.plugins.selection.parsing import (
     Choice,
     Reason,
@@ -32,8 +32,9 @@ from synthloom.plugins.selection.prompts import TEMPLATES, TemplateName
 
 DiversityMethod = Literal["facility_location", "k_center"]
 EmbedField = Literal["whole", "instruction", "response"]
-SCORE_FIELDS = {"ifd": "ifd", "ifd_ppl": "ifd_ppl", "rifd": "rifd", "length": "length"}
-Decided = Sample | IFDScore | LengthScore
+SCORE_FIELDS = {"ifd": "ifd", "ifd_ppl": "ifd_ppl", "rifd": "rifd", "length": "length", "ce": "ce"}
+UNBOUNDED_SCORES = ("length", "ce")  # no max_score by default
+Decided = Sample | IFDScore | LengthScore | CEScore
 
 
 def _with_score(text: str, score: float | None) -> str:
@@ -88,7 +89,9 @@ class _Selector(Agent):
 
 
 class TopKConfig(AgentConfig):
-    score: Literal["ifd", "ifd_ppl", "rifd", "length"] = "ifd"
+    score: Literal["ifd", "ifd_ppl", "rifd", "length", "ce"] = "ifd"
+    order: Literal["highest", "lowest"] = Field(default="highest", description="keep the highest scores, or the "
+                                                                               "lowest (e.g. the easiest by ce)")
     fraction: float | None = Field(default=None, gt=0, le=1)
     count: int | None = Field(default=None, ge=0)
     max_score: float | None = Field(default=1.0, description="drop scores above this; no limit for length")
@@ -104,7 +107,7 @@ class TopKConfig(AgentConfig):
             raise ValueError("give exactly one of `fraction` (top k%, as 0..1) or `count` (top N)")
         if (self.diversity is None) != (self.budget is None):
             raise ValueError("`diversity` and `budget` go together (for example facility_location, 1000)")
-        if self.score == "length" and "max_score" not in self.model_fields_set:
+        if self.score in UNBOUNDED_SCORES and "max_score" not in self.model_fields_set:
             self.max_score = None
         return self
 
@@ -117,17 +120,17 @@ class TopK(_Selector):
     """
 
     name = "selection.top_k"
-    consumes = (IFDScore, LengthScore)
+    consumes = (IFDScore, LengthScore, CEScore)
     Config = TopKConfig
 
-    async def handle(self, batch: list[IFDScore | LengthScore], ctx: Context) -> list[Selected | Dropped]:
+    async def handle(self, batch: list[IFDScore | LengthScore | CEScore], ctx: Context) -> list[Selected | Dropped]:
         cfg = self.config
         items = sorted(batch, key=lambda m: m.id)  # a stable order, whatever order upstream batches finished in
         scores = [getattr(m, SCORE_FIELDS[cfg.score], None) for m in items]
         repeated = duplicates([(m.instruction, m.input, m.output) for m in items]) if cfg.dedupe else {}
         candidates = [i for i in range(len(items)) if i not in repeated]
         inner = top_k([scores[i] for i in candidates], fraction=cfg.fraction, count=cfg.count,
-                      max_score=cfg.max_score)
+                      max_score=cfg.max_score, lowest=cfg.order == "lowest")
         selection = Selection(rank={candidates[i]: r for i, r in inner.rank.items()},
                               reasons={candidates[i]: why for i, why in inner.reasons.items()})
         for index, first in repeated.items():

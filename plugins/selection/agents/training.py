@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any, Sequence
 
 from pydantic import Field
 
@@ -21,15 +22,20 @@ from synthloom.plugins.selection.kinds import Selected, TrainedModel
 from synthloom.plugins.selection.prompts import TEMPLATES, TemplateName
 
 
-class TrainConfig(AgentConfig):
+class TrainOptions(AgentConfig):
+    """What any in-campaign fine-tuning takes (`clear.train` reuses it with its own rows)."""
+
     out: OutputPath
-    template: TemplateName = "alpaca"
     epochs: float = Field(default=1, gt=0)
     max_steps: int | None = Field(default=None, ge=1)
     learning_rate: float = Field(default=2e-5, gt=0)
     batch_size: int = Field(default=4, ge=1)
     gradient_accumulation: int = Field(default=1, ge=1)
     max_length: int = Field(default=512, ge=2)
+
+
+class TrainConfig(TrainOptions):
+    template: TemplateName = "alpaca"
 
 
 class TrainStudent(Agent):
@@ -50,20 +56,19 @@ class TrainStudent(Agent):
         from synthloom.training import train
 
         cfg = self.config
-        if not batch:
-            raise ConfigError(f"agent {ctx.agent!r} received no selected samples to train on",
-                              hint="check the selector upstream (`SELECT reason, detail FROM dropped`)")
+        rows = self.training_rows(batch)
+        if not rows:
+            raise ConfigError(f"agent {ctx.agent!r} received no samples to train on",
+                              hint="check the stage upstream (`SELECT reason, detail FROM dropped`)")
         base = getattr(ctx.model().backend, "source", None)
         if base is None:
             raise ConfigError(f"agent {ctx.agent!r} trains its model, so the model must use the transformers backend",
                               hint="give the agent a `model:` with `backend: transformers`")
-        template = TEMPLATES[cfg.template]
         out = Path(os.path.normpath(ctx.resolve_path(cfg.out)))
         partial = out.with_name(f".{out.name}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix="synthloom-train-") as scratch:
-            data = write_rows([{"prompt": template.render(s.instruction, s.input), "completion": s.output}
-                               for s in sorted(batch, key=lambda m: m.rank)], Path(scratch) / "selected.jsonl")
+            data = write_rows(rows, Path(scratch) / "selected.jsonl")
             result = train("sft", data, base, partial, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
                            epochs=cfg.epochs, batch_size=cfg.batch_size,
                            gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length,
@@ -71,5 +76,11 @@ class TrainStudent(Agent):
         shutil.rmtree(out, ignore_errors=True)
         os.replace(partial, out)
         loss = result.final_loss
-        return [TrainedModel(parents=batch, path=str(out), base_model=str(base), samples=len(batch),
+        return [TrainedModel(parents=batch, path=str(out), base_model=str(base), samples=len(rows),
                              steps=result.steps, final_loss=loss if math.isfinite(loss) else None)]
+
+    def training_rows(self, batch: Sequence[Any]) -> list[dict[str, Any]]:
+        """Stanford Alpaca's pairs: the template's prompt, then the output (loss on the output), best first."""
+        template = TEMPLATES[self.config.template]
+        return [{"prompt": template.render(s.instruction, s.input), "completion": s.output}
+                for s in sorted(batch, key=lambda m: m.rank)]
