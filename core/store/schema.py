@@ -8,7 +8,7 @@ from typing import Any
 
 from synthloom.errors import StoreError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -16,10 +16,10 @@ CREATE TABLE IF NOT EXISTS campaigns (
     name VARCHAR PRIMARY KEY, config JSON, config_hash VARCHAR, status VARCHAR,
     created_at TIMESTAMP, updated_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS messages (
-    id VARCHAR PRIMARY KEY, campaign VARCHAR, kind VARCHAR, agent VARCHAR, parents VARCHAR[],
+    id VARCHAR, campaign VARCHAR, kind VARCHAR, agent VARCHAR, parents VARCHAR[],
     created_at TIMESTAMP, payload JSON);
 CREATE TABLE IF NOT EXISTS handled (
-    campaign VARCHAR, agent VARCHAR, input_id VARCHAR, PRIMARY KEY (campaign, agent, input_id));
+    campaign VARCHAR, agent VARCHAR, input_id VARCHAR);
 CREATE TABLE IF NOT EXISTS model_calls (
     campaign VARCHAR, agent VARCHAR, model VARCHAR, backend VARCHAR, op VARCHAR, request_hash VARCHAR,
     request JSON, response JSON, prompt_tokens BIGINT, completion_tokens BIGINT, latency_ms DOUBLE,

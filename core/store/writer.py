@@ -5,7 +5,10 @@ that comes before the next flush.
 
 An agent's outputs and the marker that it handled their inputs are buffered together and committed in the same
 transaction. That, with deterministic message ids, is the resume guarantee: after a crash, an input is either
-handled with all its outputs stored, or not handled and replayed, never half of each.
+handled with all its outputs stored, or not handled and replayed, never half of each. It is also why `messages`
+and `handled` need no primary key: a message is written once by construction (a source re-running a round the kill
+cut short leaves out the ids already stored), and a key's index would hold every id of the campaign in memory
+(DuckDB keeps ART indexes in RAM, outside its memory limit: about 120 bytes a row).
 """
 
 from __future__ import annotations
@@ -217,12 +220,12 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
             })
             con.register("_batch", table)
             con.execute("INSERT INTO messages SELECT id, campaign, kind, agent, parents, created_at, "
-                        "payload::JSON FROM _batch ON CONFLICT DO NOTHING")
+                        "payload::JSON FROM _batch")
             con.unregister("_batch")
         if taken["handled"]:
             c, a, i = zip(*taken["handled"])
             con.register("_batch", pa.table({"campaign": c, "agent": a, "input_id": i}))
-            con.execute("INSERT INTO handled SELECT * FROM _batch ON CONFLICT DO NOTHING")
+            con.execute("INSERT INTO handled SELECT * FROM _batch")
             con.unregister("_batch")
         if taken["blobs"]:
             s, m, d = zip(*taken["blobs"])

@@ -14,7 +14,7 @@ import pytest
 from synthloom.errors import ConfigError, StoreError
 from synthloom.report.build import Report, Source
 from synthloom.report.page import document
-from synthloom.store.schema import init_schema
+from synthloom.store.schema import SCHEMA_VERSION, init_schema
 from tests.core.helpers import run_cli
 from tests.report import plugin_for_tests
 from tests.report.conftest import XSS_DROPPED, XSS_KEPT
@@ -70,7 +70,7 @@ def test_a_duckdb_file_that_is_not_a_store(tmp_path: Path, setup, message: str) 
 
 def test_store_of_another_schema_version(small_store: Path, tmp_path: Path) -> None:
     store = _copy(small_store, tmp_path, "UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match="has schema version '0'; this synthloom reads '1'") as error:
+    with pytest.raises(StoreError, match=f"has schema version '0'; this synthloom reads '{SCHEMA_VERSION}'") as error:
         Report([Source(store)])
     assert "synthloom version that wrote it" in str(error.value)
     result = run_cli("report", "--store", str(store), "--out", str(tmp_path / "r.html"))
