@@ -26,7 +26,7 @@ stamp="$VENV/.synthloom-installed"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing synthloom and its pinned dependencies"
-  "$PY" -m pip install -q -e ".[dev]"
+  "$PY" -m pip install -q -e ".[dev,ray]"
   echo "$want" > "$stamp"
 fi
 
@@ -38,8 +38,8 @@ if ! "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('ll
 fi
 
 bash scripts/setup_browser.sh
-bash scripts/setup_vllm.sh
 bash scripts/ensure_docker.sh
 "$VENV/bin/synthloom" sandbox build
 "$VENV/bin/synthloom" models prepare
+bash scripts/setup_vllm.sh
 say "ready"

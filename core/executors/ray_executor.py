@@ -89,7 +89,7 @@ class RayExecutor:
             ray.get([actor.ready.remote() for pool in pools.values() for actor in pool.actors])
         except ray.exceptions.RayError as error:
             executor._kill()
-            raise cause_of(error, "an agent") from None
+            raise cause_of(error, "an agent's actor") from None
         return executor
 
     async def handle(self, node: "Node", batch: list[Message], marks: list[str]) -> list[Message]:

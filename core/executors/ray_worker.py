@@ -85,19 +85,26 @@ class AgentWorker:
         from synthloom.registry.contributions import build_registry
 
         self.spec = spec
-        self.node = Node(spec.agent, spec.wiring, spec.config_hash)
-        self.writer = ShardWriter(spec.store, spec.campaign.name, spec.writer_id)
-        self.writer.start()
-        self.resources = Resources(spec.campaign, build_registry(extra=spec.plugins),
-                                   functools.partial(node_sandbox, spec.campaign.name, spec.sandbox_factory))
         self.budget = Budget(spec.campaign.budget)
         self.tally = CallTally()
+        self._broken: Exception | None = None
+        try:
+            self.node = Node(spec.agent, spec.wiring, spec.config_hash)
+            self.writer = ShardWriter(spec.store, spec.campaign.name, spec.writer_id)
+            self.writer.start()
+            self.resources = Resources(spec.campaign, build_registry(extra=spec.plugins),
+                                       functools.partial(node_sandbox, spec.campaign.name, spec.sandbox_factory))
+        except Exception as error:  # kept for ready(): Ray reports an error raised here only as a dead actor
+            self._broken = error
 
     async def ready(self) -> int:
-        """The actor's process id, once it is constructed (its first call waits for that)."""
+        """The actor's process id once it is set up, or the error that stopped it."""
+        if self._broken is not None:
+            raise self._broken
         return os.getpid()
 
     async def handle(self, batch: list[Message], marks: list[str], spent: Spent) -> BatchResult:
+        await self.ready()
         if self.node.ctx is None:
             self.node.ctx = agent_context(self.spec.campaign, self.node, self.resources, self.writer, self.budget,
                                           asyncio.get_running_loop(), self.tally.record)
@@ -111,6 +118,8 @@ class AgentWorker:
 
     async def close(self) -> list[dict[str, Any]]:
         """Commit what is buffered and release backends; the calls not reported yet."""
+        if self._broken is not None:
+            return []
         await self.resources.close()
         await asyncio.to_thread(self.writer.close)
         return self.tally.drain()

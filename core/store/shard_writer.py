@@ -1,13 +1,13 @@
 """One writer of a shard directory (the driver, or one agent actor): buffers rows and commits them as Parquet.
 
-It offers what the campaign's DuckDB `StoreWriter` offers to the scheduler, `ModelClient` and `SandboxClient`
-(`add_outputs`, `add_model_call`, `add_sandbox_run`, `cached_responses`, a flush thread), so those run unchanged on
-Ray. What differs is where rows go: each flush is one commit (see `shards`), and `wait_durable` lets an actor hold
-a batch's reply until its outputs and handled markers are committed, so the driver routes only durable messages.
+It is the campaign's `StoreWriter` with another destination: the buffering, the call journal, the response cache,
+`add_model_call`, `add_sandbox_run`, `cached_responses` and the flush thread are inherited, so `ModelClient`,
+`SandboxClient` and the scheduler run unchanged on Ray. What differs is where a flush goes (one commit, see
+`shards`, instead of a DuckDB transaction), and `wait_durable`, which lets an actor hold a batch's reply until its
+outputs and handled markers are committed, so that the driver routes only durable messages.
 
-Model calls are journaled the moment they return, as in the DuckDB store, one journal per writer id. A writer
-replays its own journal when it starts (an actor restarted by Ray uses the same id as the one that died), so the
-replies a killed worker was paid for answer the batch it is redoing.
+A writer replays its own journal when it starts. An actor that Ray restarts after its process died keeps its
+writer id (`AGENT.INDEX`), so the replies the dead process was paid for answer the batch it is redoing.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from synthloom.errors import StoreError
 from synthloom.messages import Message
 from synthloom.store import shards
 from synthloom.store.call_cache import CallCache, reusable
 from synthloom.store.journal import CallJournal
-
-Rows = dict[str, list[dict[str, Any]]]
+from synthloom.store.writer import StoreWriter
 
 
 def utc_now() -> datetime:
@@ -37,32 +35,30 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _no_rows() -> Rows:
-    return {table: [] for table in shards.TABLES}
-
-
-class ShardWriter:
+class ShardWriter(StoreWriter):
     def __init__(self, directory: str | Path, campaign: str, writer_id: str, *, lock: IO[str] | None = None,
                  lock_wait_s: float = 60.0, flush_interval_s: float = 0.5, max_buffered: int = 20000) -> None:
-        self.directory = Path(directory)
+        # Not StoreWriter.__init__, which opens a DuckDB file under its lock: this sets the state its inherited
+        # methods use, over a shard directory and a per-writer lock.
+        self.path = self.directory = Path(directory)
         self.campaign = campaign
         self.writer_id = writer_id
         self.flush_interval_s = flush_interval_s
         self.max_buffered = max_buffered
         self.rows_written = 0
-        self._lock = lock or shards.acquire_writer_lock(self.directory, writer_id, wait_s=lock_wait_s)
-        self._buffers = _no_rows()
+        self._lock_file = lock or shards.acquire_writer_lock(self.directory, writer_id, wait_s=lock_wait_s)
+        self._buffers: dict[str, list[Any]] = {table: [] for table in shards.TABLES}
         self._mutex = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._committed = threading.Condition()
-        self._taken = 0  # flushes that took the buffers; rows added now go into flush number _taken + 1
-        self._done = 0  # the last flush committed
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._cache = CallCache()
         self._sealed: list[Path] = []
+        self._committed = threading.Condition()
+        self._taken = 0  # flushes that took the buffers: rows added now go into flush number _taken + 1
+        self._done = 0  # the last flush committed
         try:
             self._journal = CallJournal(journal_base(self.directory, writer_id))
             recover_journal(self.directory, self._journal)
@@ -70,84 +66,38 @@ class ShardWriter:
                 self._cache.load(key for (key,) in con.execute(
                     "SELECT DISTINCT request_hash FROM model_calls WHERE error IS NULL AND NOT cached").fetchall())
         except BaseException:
-            self._lock.close()
+            self._lock_file.close()
             raise
 
-    def connection(self) -> contextlib.closing[Any]:
+    def connection(self) -> contextlib.closing[Any]:  # type: ignore[override]
         """A read connection over the whole directory (every writer's commits), closed after the block."""
         from synthloom.store.shard_views import open_views
 
         return contextlib.closing(open_views(self.directory))
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"synthloom-shards-{self.writer_id}", daemon=True)
-        self._thread.start()
-
-    # -- rows ------------------------------------------------------------------------------------------------
-
-    def add_outputs(self, agent: str, input_ids: list[str], outputs: list[Message]) -> int:
-        """Outputs and the markers that their inputs are handled, committed together; returns the ticket to give
+    def add_outputs(self, agent: str, input_ids: list[str], outputs: list[Message]) -> int:  # type: ignore[override]
+        """Outputs and the markers that their inputs are handled, committed together; returns the ticket for
         `wait_durable`."""
         messages = [{"id": m.id, "campaign": m.campaign, "kind": m.kind, "agent": m.agent, "parents": m.parents,
                      "created_at": _naive(m.created_at), "payload": json.dumps(m.payload())} for m in outputs]
-        blobs = [{"sha256": img.sha256, "mime": img.mime, "data": img.data}
-                 for m in outputs for img in m.images() if img.data is not None]
-        handled = [{"campaign": self.campaign, "agent": agent, "input_id": i} for i in input_ids]
+        images = [{"sha256": image.sha256, "mime": image.mime, "data": image.data}
+                  for m in outputs for image in m.images() if image.data is not None]
         with self._mutex:
             self._buffers["messages"] += messages
-            self._buffers["blobs"] += blobs
-            self._buffers["handled"] += handled
+            self._buffers["blobs"] += images
+            self._buffers["handled"] += [{"campaign": self.campaign, "agent": agent, "input_id": i}
+                                         for i in input_ids]
             ticket = self._taken + 1
-            pending = sum(len(rows) for rows in self._buffers.values())
-        if pending >= self.max_buffered:
+            full = sum(len(rows) for rows in self._buffers.values()) >= self.max_buffered
+        if full:
             self._wake.set()
         return ticket
-
-    def add_model_call(self, row: dict[str, Any]) -> None:
-        row = {"campaign": self.campaign, **row, "created_at": utc_now()}
-        with self._mutex:
-            self._journal.append(row)
-            self._buffers["model_calls"].append(row)
-            if reusable(row):
-                self._cache.add(row["request_hash"], row["response"])
-
-    def add_sandbox_run(self, row: dict[str, Any]) -> None:
-        row = {"campaign": self.campaign, **row, "created_at": utc_now(),
-               "inputs": json.dumps(row["inputs"], default=str), "outcomes": json.dumps(row["outcomes"], default=str)}
-        with self._mutex:
-            self._buffers["sandbox_runs"].append(row)
-
-    def cached_responses(self, keys: list[str]) -> dict[str, str]:
-        """Replies this writer holds, or that any writer had committed when this one started."""
-        with self._mutex:
-            return self._cache.lookup(keys, self._fetch_replies)
-
-    def _fetch_replies(self, keys: list[str]) -> dict[str, str]:
-        with self.connection() as con:
-            return dict(con.execute("SELECT request_hash, any_value(response)::VARCHAR FROM model_calls WHERE "
-                                    "request_hash IN (SELECT unnest(?)) AND error IS NULL AND NOT cached GROUP BY 1",
-                                    [keys]).fetchall())
-
-    # -- commits ---------------------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.flush_interval_s)
-            self._wake.clear()
-            try:
-                self._journal.sync()
-                self.flush()
-            except BaseException as error:  # surfaced by check() and wait_durable(); the thread must not die silently
-                self._error = error
-                with self._committed:
-                    self._committed.notify_all()
-                return
 
     def flush(self) -> int:
         """Commit everything buffered so far as one commit; the number of rows."""
         with self._flush_lock:
             with self._mutex:
-                taken, self._buffers = self._buffers, _no_rows()
+                taken, self._buffers = self._buffers, {table: [] for table in shards.TABLES}
                 segment = self._journal.seal()
                 self._taken += 1
                 generation = self._taken
@@ -184,22 +134,6 @@ class ShardWriter:
             while self._done < ticket:
                 self.check()
                 self._committed.wait(0.2)
-
-    def check(self) -> None:
-        if self._error is not None:
-            raise StoreError(f"writing shards to {str(self.directory)!r} failed: {self._error}") from self._error
-
-    def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join()
-        try:
-            self.flush()
-            self._journal.close()
-        finally:
-            self._lock.close()
-        self.check()
 
 
 def journal_base(directory: Path, writer_id: str) -> Path:
