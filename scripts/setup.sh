@@ -38,6 +38,7 @@ if ! "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('ll
 fi
 
 bash scripts/setup_browser.sh
+bash scripts/setup_wordnet.sh
 bash scripts/ensure_docker.sh
 "$VENV/bin/synthloom" sandbox build
 "$VENV/bin/synthloom" models prepare
