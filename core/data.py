@@ -139,7 +139,8 @@ def _parquet_rows(path: Path) -> Iterator[Row]:
 
 def write_rows(rows: Iterable[dict[str, Any]], path: str | Path) -> Path:
     """Write rows atomically as JSONL (`.jsonl`), a JSON list (`.json`), Parquet (`.parquet`), or a Hugging Face
-    `datasets` folder (no suffix). NaN is written as null in JSON, never as the invalid token NaN."""
+    `datasets` folder (no suffix). NaN is written as null in JSON, never as the invalid token NaN. Rows holding
+    `Image` values get them as `synthloom.images.externalize` says (files beside JSON, embedded elsewhere)."""
     path = Path(path)
     if path.suffix not in (".jsonl", ".json", ".parquet", ""):
         raise ConfigError(f"cannot tell the output format of {str(path)!r}",
@@ -149,6 +150,7 @@ def write_rows(rows: Iterable[dict[str, Any]], path: str | Path) -> Path:
     except OSError as error:
         raise ConfigError(f"cannot create the folder of {str(path)!r}: {error.strerror}",
                           hint="choose an output path in a writable folder") from None
+    rows = _with_images(rows, path)
     if path.suffix == "":
         return _write_dataset_folder(list(rows), path)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -170,6 +172,13 @@ def write_rows(rows: Iterable[dict[str, Any]], path: str | Path) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _with_images(rows: Iterable[dict[str, Any]], path: Path) -> Iterable[dict[str, Any]]:
+    from synthloom.images import externalize, has_images
+
+    embed = path.suffix in (".parquet", "")
+    return (externalize(row, path, embed=embed) if has_images(row) else row for row in rows)
 
 
 def _write_json(rows: Iterable[dict[str, Any]], out: Any, *, as_list: bool) -> None:
@@ -196,9 +205,11 @@ def _json_safe(value: Any) -> Any:
 def _write_dataset_folder(rows: list[dict[str, Any]], path: Path) -> Path:
     import datasets
 
+    from synthloom.images import decode_image_columns
+
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        datasets.Dataset.from_list(rows).save_to_disk(str(tmp))
+        decode_image_columns(datasets.Dataset.from_list(rows), path.parent).save_to_disk(str(tmp))
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

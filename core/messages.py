@@ -26,12 +26,16 @@ class Image(BaseModel):
 
     Rows keep only the content hash; the bytes go once into the store's `blobs` table, however many messages refer
     to them. `data` is present on the message that introduces the image and on messages loaded with their blobs.
+    `width` and `height` (pixels) are set by `synthloom.images.load_image`, so that SQL can see an image's size
+    without decoding it.
     """
 
     model_config = ConfigDict(frozen=True)
 
     sha256: str
     mime: str = "image/png"
+    width: int | None = None
+    height: int | None = None
     data: bytes | None = Field(default=None, exclude=True, repr=False)
 
     @classmethod

@@ -19,7 +19,7 @@ from synthloom.backends.base import (
     ScoreRequest,
     ScoreResponse,
 )
-from synthloom.errors import CannotScoreError, TransientBackendError
+from synthloom.errors import CannotScoreError, ConfigError, TransientBackendError
 
 if TYPE_CHECKING:
     from synthloom.budget import Budget
@@ -82,6 +82,11 @@ class ModelClient:
         return self._prompt_style or getattr(self.backend, "prompt_style", None) or "chat"
 
     async def generate(self, requests: Sequence[GenerateRequest]) -> list[GenerateResponse]:
+        if not getattr(self.backend, "accepts_images", True) and any(
+                m.images for r in requests for m in r.messages or []):
+            raise ConfigError(f"agent {self.agent!r} sent an image to model {self.name!r} ({self.backend.id}), "
+                              "which is a text-only model", where=f"agent {self.agent!r}",
+                              hint="give this agent a vision-language model (models: in the campaign)")
         return await self._call("generate", list(requests), GenerateResponse, self.backend.generate)
 
     async def chat(self, prompts: Sequence[str], *, system: str | None = None, seeds: Sequence[int] | None = None,

@@ -87,35 +87,36 @@ def load_rows(data: str | Path, method: Method) -> Any:
     if len(dataset) == 0:
         raise ConfigError(f"dataset {str(path)!r} is empty; there is nothing to train on",
                           hint="check how many samples survived the campaign (`synthloom sql`)")
-    return dataset.select_columns(list(columns))
+    from synthloom.images import IMAGE_COLUMNS, decode_image_columns
+
+    images = [c for c in IMAGE_COLUMNS if c in dataset.column_names][:1]
+    return decode_image_columns(dataset.select_columns([*columns, *images]), path if path.is_dir() else path.parent)
 
 
 def train(method: Method, data: str | Path, model: str, out: str | Path, *, max_steps: int | None = None,
           learning_rate: float | None = None, epochs: float | None = None, beta: float | None = None,
           batch_size: int = 2, gradient_accumulation: int = 1, max_length: int = 1024, seed: int = 0) -> TrainResult:
-    """Fine-tune `model` on `data` and save it (with its tokenizer) to `out`. `max_steps` overrides epochs."""
+    """Fine-tune `model` on `data` and save it (with its tokenizer) to `out`. `max_steps` overrides epochs.
+
+    A dataset with images (`images` / `image`, as the trl exporters write them) trains a vision-language model
+    through its processor, with no `max_length`: truncation could cut the image tokens the images expand into."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     defaults = PAPER_DEFAULTS[method]
     dataset = load_rows(data, method)
     model_dir = resolve_model(model)
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    if not getattr(tokenizer, "chat_template", None):
-        tokenizer.chat_template = PLAIN_CHAT_TEMPLATE
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
     on_gpu = torch.cuda.is_available()
     bf16 = on_gpu and torch.cuda.is_bf16_supported()
-    network = AutoModelForCausalLM.from_pretrained(str(model_dir),
-                                                   dtype=torch.bfloat16 if bf16 else torch.float32)
+    vision = any(c in dataset.column_names for c in ("images", "image"))
+    network, tokenizer = _load(model_dir, torch.bfloat16 if bf16 else torch.float32, vision)
     common: dict[str, Any] = {
         "output_dir": str(out), "per_device_train_batch_size": batch_size,
         "gradient_accumulation_steps": gradient_accumulation,
         "learning_rate": learning_rate if learning_rate is not None else defaults["learning_rate"],
         "num_train_epochs": epochs if epochs is not None else defaults["epochs"],
         "max_steps": max_steps if max_steps is not None else -1, "logging_steps": 1, "save_strategy": "no",
-        "report_to": [], "seed": seed, "use_cpu": not on_gpu, "bf16": bf16, "max_length": max_length,
+        "report_to": [], "seed": seed, "use_cpu": not on_gpu, "bf16": bf16,
+        "max_length": None if vision else max_length,
         "disable_tqdm": True,
     }
     if method == "sft":
@@ -133,3 +134,24 @@ def train(method: Method, data: str | Path, model: str, out: str | Path, *, max_
     tokenizer.save_pretrained(str(out))
     losses = [float(entry["loss"]) for entry in trainer.state.log_history if "loss" in entry]
     return TrainResult(out_dir=Path(out), steps=trainer.state.global_step, losses=losses)
+
+
+def _load(model_dir: Path, dtype: Any, vision: bool) -> tuple[Any, Any]:
+    """(model, processing class): a causal LM and its tokenizer (given the plain chat template when it has none),
+    or, for a dataset with images, a vision-language model and its processor."""
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
+
+    if vision:
+        from synthloom.backends.transformers.vision import is_vision_model
+
+        if not is_vision_model(model_dir):
+            raise ConfigError(f"the dataset has images but model {str(model_dir)!r} is a text-only model",
+                              hint="train a vision-language model (its config has a vision_config)")
+        return (AutoModelForImageTextToText.from_pretrained(str(model_dir), dtype=dtype),
+                AutoProcessor.from_pretrained(str(model_dir)))
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    if not getattr(tokenizer, "chat_template", None):
+        tokenizer.chat_template = PLAIN_CHAT_TEMPLATE
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=dtype), tokenizer

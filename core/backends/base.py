@@ -68,10 +68,15 @@ class GenerateRequest(BaseModel):
 
 
 class Generation(BaseModel):
+    """One completion. For a constrained request, `parsed` holds the checked value (the JSON value, the matched text
+    or the chosen option) or `schema_error` says why the text does not fit; `truncated` says the reply stopped
+    (at `max_tokens` or a stop string) before its constraint was complete."""
+
     text: str
     finish_reason: str | None = None
     parsed: Any = None
     schema_error: str | None = None
+    truncated: bool = False
 
 
 class GenerateResponse(BaseModel):

@@ -47,20 +47,12 @@ def sampling_params(request: GenerateRequest) -> dict[str, Any]:
     return params
 
 
-def generate_payload(request: GenerateRequest, model: str) -> dict[str, Any]:
-    """The body of a chat completion (when `messages`) or a text completion (when `prompt`) request.
-
-    A JSON schema becomes a strict `response_format` on chat requests; text completions have no standard way to
-    ask for one, so their output is only checked afterwards.
-    """
-    payload: dict[str, Any] = {"model": model, **sampling_params(request)}
+def generate_payload(request: GenerateRequest, model: str, constraint: dict[str, Any]) -> dict[str, Any]:
+    """The body of a chat completion (when `messages`) or a text completion (when `prompt`) request, with the
+    fields that ask the server to enforce the request's constraint (see `litellm.structured`)."""
+    payload: dict[str, Any] = {"model": model, **sampling_params(request), **constraint}
     if request.messages is not None:
         payload["messages"] = openai_messages(request.messages)
-        if request.json_schema is not None:
-            payload["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "output", "schema": request.json_schema, "strict": True},
-            }
     else:
         payload["prompt"] = request.prompt
     return payload
@@ -83,7 +75,7 @@ def parse_generate_response(data: dict[str, Any], request: GenerateRequest, *, c
     except (KeyError, TypeError) as error:
         raise MalformedOutputError(f"the server's answer has no choices/text ({error!r})") from None
     generations = [
-        check_generation(Generation(text=text, finish_reason=choice.get("finish_reason")), request.json_schema)
+        check_generation(Generation(text=text, finish_reason=choice.get("finish_reason")), request)
         for text, choice in zip(texts, choices)
     ]
     usage = data.get("usage") or {}

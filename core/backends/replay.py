@@ -2,6 +2,7 @@
 
 It serves three purposes: deterministic tests, benchmarks of the framework's own overhead, and importing
 generations recorded elsewhere (a JSONL file of prompt/response pairs) into a campaign without calling a model.
+Replies are checked against a request's constraint like every backend's (`parsed`, `schema_error`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from synthloom.backends.base import (
     ScoreRequest,
     ScoreResponse,
 )
+from synthloom.backends.schema_check import check_generation
 from synthloom.errors import CannotScoreError, ConfigError, TransientBackendError
 from synthloom.messages import stable_hash
 
@@ -138,7 +140,8 @@ def _as_response(value: Any, request: GenerateRequest) -> GenerateResponse:
     replies = [value] if isinstance(value, str) else list(value)
     texts = [replies[i % len(replies)] for i in range(request.n)]
     prompt_tokens = len(prompt_text(request).split())
-    return GenerateResponse(generations=[Generation(text=t, finish_reason="stop") for t in texts],
+    return GenerateResponse(generations=[check_generation(Generation(text=t, finish_reason="stop"), request)
+                                         for t in texts],
                             prompt_tokens=prompt_tokens, completion_tokens=sum(len(t.split()) for t in texts),
                             cost=None)
 

@@ -1,16 +1,18 @@
-"""Checking generated text against a request's JSON schema, for backends that cannot constrain decoding.
+"""Checking generated text against a request's constraint (`json_schema`, `regex` or `choice`), on every backend.
 
-Even backends that do constrain decoding are checked, because a constrained output can still be cut short by
-`max_tokens`; the result is always recorded on the `Generation` (`parsed` or `schema_error`) rather than raised,
-so that one malformed sample fails only the agent's use of it.
+Backends that constrain decoding are checked too, because a constrained reply can still be cut short by
+`max_tokens` or a stop string, and because some backends (APIs without structured output, `structured: validate`)
+only ever check. The result is always recorded on the `Generation` (`parsed` or `schema_error`, and `truncated`)
+rather than raised, so that one malformed sample fails only the agent's use of it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from synthloom.backends.base import Generation
+from synthloom.backends.base import GenerateRequest, Generation
 
 _DECODER = json.JSONDecoder()
 
@@ -36,22 +38,64 @@ def extract_json(text: str) -> Any:
     raise ValueError("no JSON object or array found in the output")
 
 
-def check_generation(generation: Generation, schema: dict[str, Any] | None) -> Generation:
-    """`generation` with `parsed` set, or `schema_error` saying why the text does not fit `schema`."""
-    if schema is None:
+def describe_constraint(request: GenerateRequest, limit: int = 200) -> str:
+    """The constraint as error messages name it: `json_schema {...}`, `regex '...'` or `choice [...]`."""
+    if request.json_schema is not None:
+        kind, text = "json_schema", json.dumps(request.json_schema, ensure_ascii=False)
+    elif request.regex is not None:
+        kind, text = "regex", repr(request.regex)
+    else:
+        kind, text = "choice", json.dumps(request.choice, ensure_ascii=False)
+    return f"{kind} {text if len(text) <= limit else text[:limit] + '...'}"
+
+
+def check_generation(generation: Generation, request: GenerateRequest) -> Generation:
+    """`generation` with `parsed` set, or `schema_error` saying why the text does not fit the request's constraint.
+
+    A reply that fails its check after stopping at `max_tokens` is marked `truncated` (a backend that knows its
+    grammar's state may have marked it already).
+    """
+    if not request.structured:
         return generation
+    if request.json_schema is not None:
+        parsed, error = _check_json(generation.text, request.json_schema)
+    else:
+        parsed, error = _check_text(generation.text, request.regex, request.choice)
+    truncated = generation.truncated or (error is not None and generation.finish_reason == "length")
+    if error is not None and truncated:
+        error = f"the reply was cut before it was complete; {error}"
+    return generation.model_copy(update={"parsed": parsed, "schema_error": error, "truncated": truncated})
+
+
+def _check_json(text: str, schema: dict[str, Any]) -> tuple[Any, str | None]:
     import jsonschema
 
     try:
-        value = extract_json(generation.text)
+        value = extract_json(text)
     except ValueError as error:
-        return generation.model_copy(update={"parsed": None, "schema_error": str(error)})
+        return None, str(error)
     try:
         jsonschema.validate(value, schema)
     except jsonschema.ValidationError as error:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        message = f"output does not match the JSON schema at {where}: {error.message}"
-        return generation.model_copy(update={"parsed": None, "schema_error": message})
+        return None, f"output does not match the JSON schema at {where}: {error.message}"
     except jsonschema.SchemaError as error:
-        return generation.model_copy(update={"parsed": None, "schema_error": f"invalid JSON schema: {error.message}"})
-    return generation.model_copy(update={"parsed": value, "schema_error": None})
+        return None, f"invalid JSON schema: {error.message}"
+    return value, None
+
+
+def _check_text(text: str, regex: str | None, choice: list[str] | None) -> tuple[str | None, str | None]:
+    """The text (or, failing that, the text without surrounding whitespace, which unconstrained APIs add) when it
+    matches the whole regex or is one of the choices."""
+    for candidate in dict.fromkeys((text, text.strip())):
+        if choice is not None and candidate in choice:
+            return candidate, None
+        if regex is not None:
+            try:
+                if re.fullmatch(regex, candidate):
+                    return candidate, None
+            except re.error as error:
+                return None, f"the regex does not compile in Python ({error}), so the reply cannot be checked"
+    if choice is not None:
+        return None, f"output is not one of the {len(choice)} choices: {text[:80]!r}"
+    return None, f"output does not match the regex {regex!r}: {text[:80]!r}"

@@ -66,16 +66,12 @@ def sample(con: Any, info: CampaignInfo, target: Target, limit: int = SAMPLE_ROW
 
 
 def image_refs(value: Any) -> Iterator[tuple[str, str]]:
-    """(sha256, mime) of every image a payload refers to: messages keep `{"sha256", "mime"}`, bytes are in blobs."""
-    if isinstance(value, dict):
-        if set(value) == {"sha256", "mime"} and isinstance(value["sha256"], str):
-            yield value["sha256"], str(value["mime"])
-        else:
-            for item in value.values():
-                yield from image_refs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from image_refs(item)
+    """(sha256, mime) of every image a payload refers to: messages keep `{"sha256", "mime", ...}`, bytes are in
+    blobs."""
+    from synthloom.store.rows import image_dicts
+
+    for ref in image_dicts(value):
+        yield ref["sha256"], str(ref["mime"])
 
 
 def _images(con: Any, shas: list[str]) -> dict[str, str]:

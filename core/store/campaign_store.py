@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from synthloom.errors import ConfigError
 from synthloom.messages import Message
-from synthloom.store.rows import MESSAGE_COLUMNS, message_from_row
+from synthloom.store.rows import MESSAGE_COLUMNS, message_from_row, with_blobs
 from synthloom.store.schema import view_name, view_sql
 from synthloom.store.writer import StoreWriter
 
@@ -128,10 +128,11 @@ class CampaignStore:
                     f"AND created_at <= ? {keyset}"
                     "AND NOT EXISTS (SELECT 1 FROM handled h WHERE h.campaign = m.campaign AND h.agent = ? "
                     "AND h.input_id = m.id) ORDER BY created_at, id LIMIT ?", params).fetchall()
+                known = with_blobs(con, [row for row in rows if row[1] in self.kinds])
             if not rows:
                 return
             after = (rows[-1][5], rows[-1][0])
-            yield [message_from_row(row, self.kinds) for row in rows if row[1] in self.kinds]
+            yield [message_from_row(row, self.kinds) for row in known]
 
     def existing(self, ids: list[str]) -> set[str]:
         """Which of these message ids the store already holds (a source re-running a round a kill cut short)."""
@@ -173,5 +174,5 @@ def load_messages(path: str | Path, kind: str, kinds: Mapping[str, type[Message]
         sql += " AND agent = ?"
         params.append(agent)
     with reading(path) as con:
-        rows = con.execute(sql + " ORDER BY id", params).fetchall()
+        rows = with_blobs(con, con.execute(sql + " ORDER BY id", params).fetchall())
     return [message_from_row(row, kinds) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from synthloom.messages import Message, Record
 
@@ -24,3 +24,30 @@ def message_from_row(row: tuple[Any, ...], kinds: Mapping[str, type[Message]]) -
     if cls is None:
         return Record(**base, data={"kind": kind, **data})
     return cls.model_validate({**data, **base, "kind": kind})
+
+
+def with_blobs(con: Any, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """`rows` (MESSAGE_COLUMNS) with the bytes of every image they refer to put back from `blobs`, so that messages
+    read from the store (a resumed campaign's backlog, an export) can be shown to a model or written out."""
+    payloads = [json.loads(row[6]) if isinstance(row[6], str) else row[6] for row in rows]
+    refs = [ref for payload in payloads for ref in image_dicts(payload)]
+    if not refs:
+        return rows
+    shas = sorted({ref["sha256"] for ref in refs})
+    data = dict(con.execute("SELECT sha256, data FROM blobs WHERE sha256 IN (SELECT unnest(?))", [shas]).fetchall())
+    for ref in refs:
+        ref["data"] = data.get(ref["sha256"])
+    return [(*row[:6], payload) for row, payload in zip(rows, payloads)]
+
+
+def image_dicts(value: Any) -> Iterator[dict[str, Any]]:
+    """The image references in a stored payload: the dicts with `sha256` and `mime` (an `Image` as JSON)."""
+    if isinstance(value, dict):
+        if {"sha256", "mime"} <= set(value) and isinstance(value["sha256"], str):
+            yield value
+        else:
+            for item in value.values():
+                yield from image_dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from image_dicts(item)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Literal
 
 from pydantic import Field
 
 from synthloom import (
     Agent,
     AgentConfig,
+    ConfigError,
     Context,
     Dropped,
     FileSourceConfig,
@@ -16,11 +18,12 @@ from synthloom import (
     Row,
     RowError,
     SamplingConfig,
+    SourceConfig,
     messages_from_file,
 )
 from synthloom.plugins.basic import prompts
-from synthloom.plugins.basic.kinds import Generated, Judged, Prompt
-from synthloom.plugins.basic.parsing import filter_verdict, parse_score
+from synthloom.plugins.basic.kinds import Generated, Judged, Prompt, VisualPrompt
+from synthloom.plugins.basic.parsing import filter_verdict, parse_score, visual_row
 
 
 class LoadJSONLConfig(FileSourceConfig):
@@ -123,3 +126,67 @@ class Filter(Agent):
                 out.append(Dropped(parents=[item], stage=ctx.agent, reason=verdict[0], detail=verdict[1],
                                    subject=item.instruction[:200]))
         return out
+
+
+class ImageSourceConfig(AgentConfig):
+    images: str = Field(description="the image folder; row image names are relative to it and must stay inside it")
+    max_side: int = Field(default=2048, ge=16, description="longer sides above this are downscaled to it "
+                                                           "(synthloom.images)")
+
+
+class LoadVisionConfig(FileSourceConfig, ImageSourceConfig):
+    pass
+
+
+class LoadVision(Agent):
+    """Reads (image, question, reference) rows: LLaVA conversations or SIMA prompt rows, with their images, one
+    row and one image at a time, so that a set of a million images is never held in memory at once."""
+
+    name = "basic.load_vision"
+    produces = (VisualPrompt,)
+    Config = LoadVisionConfig
+
+    def produce(self, ctx: Context) -> Iterator[Message]:
+        root = ctx.resolve_path(self.config.images)
+        return messages_from_file(ctx, self.config, lambda row: self.convert(row, root))
+
+    def convert(self, row: Row, root: Path) -> VisualPrompt:
+        from synthloom.images import image_path, load_image
+
+        name, question, reference = visual_row(row.value, row.where)
+        image = load_image(image_path(root, name, row.where), max_side=self.config.max_side, where=row.where)
+        extra = {k: v for k, v in row.value.items() if k not in ("image", "conversations", "text", "ground_truth")}
+        return VisualPrompt(image=image, image_name=name, instruction=question, reference=reference, extra=extra)
+
+
+class LoadImageFolderConfig(SourceConfig, ImageSourceConfig):
+    instruction: str = Field(default="Describe this image in detail.", description="the question every image gets")
+    extensions: list[str] = Field(default=[".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff"])
+    limit: int | None = Field(default=None, ge=0)
+    on_bad_row: Literal["error", "drop"] = "error"
+
+
+class LoadImageFolder(Agent):
+    """Every image file of a folder (sorted by name, sub-folders included) with one question and no reference."""
+
+    name = "basic.load_image_folder"
+    produces = (VisualPrompt,)
+    Config = LoadImageFolderConfig
+
+    def produce(self, ctx: Context) -> Iterator[Message]:
+        from synthloom.images import load_image
+
+        cfg = self.config
+        root = ctx.resolve_path(cfg.images)
+        if not root.is_dir():
+            raise ConfigError(f"image folder {str(root)!r} does not exist", where=f"agent {ctx.agent!r}")
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in cfg.extensions)
+        for path in files[:cfg.limit]:
+            try:
+                image = load_image(path, max_side=cfg.max_side)
+            except RowError as error:
+                if cfg.on_bad_row == "error":
+                    raise
+                yield Dropped(stage=ctx.agent, reason=error.reason, detail=str(error), subject=path.name)
+                continue
+            yield VisualPrompt(image=image, image_name=str(path.relative_to(root)), instruction=cfg.instruction)

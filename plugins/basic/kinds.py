@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from synthloom import Message
+from synthloom import Image, Message
 
 
 class Prompt(Message):
@@ -35,3 +35,16 @@ class Judged(Generated):
     kind: str = "basic.judged"
     score: float | None
     judgement: str
+
+
+class VisualPrompt(Message):
+    """An image and a question about it, with the reference answer when the source has one (the first `gpt` turn
+    of a LLaVA conversation, the `ground_truth` of a SIMA prompt row). `image_name` is the file's name relative to
+    the image folder, as the source row gave it."""
+
+    kind: str = "basic.visual_prompt"
+    image: Image
+    image_name: str
+    instruction: str
+    reference: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)

@@ -6,7 +6,8 @@ Retry-After header), `500`, `slow` (answers after `slow_s`, past the client's ti
 that is not JSON), `drop` (closes the connection without answering), `hang` (never answers). Attempts are counted
 per prompt, so tests can check exactly how often the client tried.
 
-Answers echo the prompt (`echo[i]: PROMPT` for sample i), so a test can tell which request an answer belongs to.
+Answers echo the prompt (`echo[i]: PROMPT` for sample i), so a test can tell which request an answer belongs to;
+a JSON schema in `response_format` gets a JSON answer, and vLLM's `structured_outputs.choice` one of the choices.
 The completions endpoint honours `echo` + `logprobs` like vLLM's OpenAI server: the prompt is split into
 whitespace-led words, each word is a token, and token i has log-probability -0.1 * len(token) (the first, None).
 
@@ -196,6 +197,9 @@ class FakeOpenAIServer:
 
     @staticmethod
     def _answer(prompt: str, index: int, body: dict[str, Any]) -> str:
+        choices = (body.get("structured_outputs") or {}).get("choice")
+        if choices:  # vLLM's choice constraint: sample i answers with choice i
+            return choices[index % len(choices)]
         if body.get("response_format", {}).get("type") == "json_schema" or "answer json" in prompt:
             return json.dumps({"answer": prompt, "index": index})
         return f"echo[{index}]: {prompt}"

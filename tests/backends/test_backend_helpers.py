@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from synthloom.backends.base import ChatMessage, Generation
+from synthloom.backends.base import ChatMessage, GenerateRequest, Generation
 from synthloom.backends.chat_template import render_chat
 from synthloom.backends.schema_check import check_generation, extract_json
 from synthloom.backends.stops import cut_at_stop
@@ -43,12 +43,13 @@ def test_json_is_found_in_prose_and_fences():
 
 
 def test_schema_failures_are_recorded_not_raised():
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    schema = GenerateRequest(prompt="p", json_schema={"type": "object", "properties": {"n": {"type": "integer"}},
+                                                      "required": ["n"]})
     assert check_generation(Generation(text='{"n": 3}'), schema).parsed == {"n": 3}
     wrong = check_generation(Generation(text='{"n": "three"}'), schema)
     assert wrong.parsed is None and wrong.schema_error.startswith("output does not match the JSON schema at n:")
     assert "no JSON" in check_generation(Generation(text="hello"), schema).schema_error
-    assert check_generation(Generation(text="hello"), None).schema_error is None
+    assert check_generation(Generation(text="hello"), GenerateRequest(prompt="p")).schema_error is None
 
 
 class TemplatedTokenizer:

@@ -89,7 +89,7 @@ def test_long_prompts_keep_bos_and_their_end(tiny_backend):
     [response] = run(tiny_backend.generate([prompt(text, max_tokens=8)]))
     assert response.truncated_prompt and response.error is None
     assert response.prompt_tokens == tiny_backend.max_context - 8
-    kept, _, _ = tiny_backend._prompt_ids(prompt(text, max_tokens=8))
+    kept = tiny_backend._prompt_ids(prompt(text, max_tokens=8))[0]
     assert kept[0] == tiny_backend.tokenizer.bos_token_id and kept[1:] == ids[-(len(kept) - 1):]
 
 

@@ -5,12 +5,15 @@ same event loop). Each call is retried on its own (429 honouring Retry-After, 5x
 malformed bodies) so one flaky request neither fails nor re-sends the rest of the batch; when its retries are spent
 it comes back as an error response for that item only. Every attempt is cut at `timeout_s`, so a server that never
 answers costs at most `(max_retries + 1) * timeout_s` plus backoff. Cancelling a batch (Ctrl-C) cancels its
-in-flight calls and waits for them to unwind before the cancellation propagates.
+in-flight calls and waits for them to unwind before the cancellation propagates. A request's constraint
+(`json_schema`, `regex`, `choice`) is sent where the model can enforce it, else refused or only checked (see
+`structured`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import time
@@ -27,8 +30,12 @@ from synthloom.backends.openai_wire import (
     parse_generate_response,
     score_payload,
 )
-from synthloom.backends.litellm.options import LiteLLMOptions, route
-from synthloom.errors import CannotScoreError, MalformedOutputError, TransientBackendError
+from synthloom.backends.litellm.options import SELF_HOSTED_PROVIDERS, LiteLLMOptions, route
+from synthloom.backends.litellm.structured import StructuredSupport, constraint_fields
+from synthloom.backends.schema_check import describe_constraint
+from synthloom.errors import CannotScoreError, ConfigError, MalformedOutputError, TransientBackendError
+
+logger = logging.getLogger("synthloom.backends.litellm")
 
 T = TypeVar("T")
 
@@ -52,6 +59,7 @@ class LiteLLMBackend:
         self._limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary())
         self._litellm: LiteLLMTransport | None = None  # made on first use: importing litellm takes seconds
+        self._warned: set[str] = set()  # kinds of constraint already reported as only checked (`structured`)
 
     async def generate(self, requests: list[GenerateRequest]) -> list[GenerateResponse]:
         return await _in_order(self.generate_stream(requests), len(requests))
@@ -83,13 +91,36 @@ class LiteLLMBackend:
 
     async def _generate_one(self, transport: Any, request: GenerateRequest) -> GenerateResponse:
         endpoint = "chat/completions" if request.messages is not None else "completions"
-        payload = generate_payload(request, self.wire_model)
+        support = StructuredSupport(vllm=self.provider in SELF_HOSTED_PROVIDERS,
+                                    response_schema=self.self_hosted or transport.response_schema)
+        constraint = constraint_fields(request, support)
+        if constraint is None:
+            refused = self._unenforced(request, endpoint)
+            if refused is not None:
+                return GenerateResponse(generations=[], error=str(refused))
+        payload = generate_payload(request, self.wire_model, constraint or {})
         try:
             (data, cost), latency_ms = await self._call(lambda: transport.post(endpoint, payload))
             return parse_generate_response(data, request, cost=None if self.self_hosted else cost,
                                            latency_ms=latency_ms)
         except (TransientBackendError, RequestRejected, MalformedOutputError) as error:
             return GenerateResponse(generations=[], error=str(error))
+
+    def _unenforced(self, request: GenerateRequest, endpoint: str) -> ConfigError | None:
+        """A constraint this model cannot enforce: the error that fails its item (`structured: enforce`), or None
+        after warning once per kind of constraint that it is only checked (`structured: validate`)."""
+        constraint = describe_constraint(request)
+        problem = f"{self.model!r} cannot enforce the {constraint} on {endpoint} requests"
+        if self.options.structured == "enforce":
+            return ConfigError(problem, where=self.id,
+                               hint="set `structured: validate` on this model to send it unconstrained and check "
+                                    "the replies, or use a model that can (see docs/backends.md)")
+        kind = constraint.split(" ", 1)[0]
+        if kind not in self._warned:
+            self._warned.add(kind)
+            logger.warning("%s: %s; sending it unconstrained and checking the replies (structured: validate)",
+                           self.id, problem)
+        return None
 
     async def _score_one(self, transport: Any, request: ScoreRequest) -> ScoreResponse:
         payload = score_payload(request, self.wire_model)

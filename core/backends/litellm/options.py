@@ -15,6 +15,8 @@ from synthloom.backends.base import ModelSpec
 from synthloom.errors import ConfigError
 
 SELF_HOSTED_PROVIDERS = {"hosted_vllm"}
+# what to do with a constraint the model cannot enforce (see `structured`)
+StructuredMode = Literal["enforce", "validate"]
 
 
 class LiteLLMOptions(BaseModel):
@@ -30,6 +32,8 @@ class LiteLLMOptions(BaseModel):
     transport: Literal["auto", "litellm", "http"] = "auto"
     scoring: bool | None = Field(default=None, description="echo+logprobs scoring; auto: on for self-hosted")
     extra_body: dict[str, Any] = Field(default_factory=dict)
+    structured: StructuredMode = Field(default="enforce", description="a constraint the model cannot enforce: "
+                                       "`enforce` fails the item, `validate` sends it unconstrained and checks")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 `LiteLLMTransport` goes through litellm (every provider litellm knows, with its price table). `HTTPTransport`
 posts straight to an OpenAI-compatible server (vLLM, SGLang, llama.cpp, a proxy): litellm spends about 6 ms of
 CPU per call on this machine, which caps a 2-core box near 150 calls/s, while a self-hosted server is expected to
-take thousands. Both return the response body as a dict and raise:
+take thousands. A payload's `extra_body` (fields outside the OpenAI API, such as vLLM's `structured_outputs`) is
+merged over the model spec's `extra_body` and sent in the JSON body, as the OpenAI SDK does. Both return the
+response body as a dict and raise:
 
 - `TransientBackendError` for what a retry may fix (429 with its Retry-After, 408, 5xx, connection errors,
   malformed bodies), which the backend retries per request;
@@ -73,9 +75,10 @@ class LiteLLMTransport:
             self.common["api_base"] = api_base
         if api_key:
             self.common["api_key"] = api_key
-        if extra_body:
-            self.common["extra_body"] = extra_body
+        self.extra_body = extra_body
         self._litellm = import_litellm()
+        # whether litellm's model table says the model takes a JSON schema in `response_format`
+        self.response_schema = bool(self._litellm.supports_response_schema(model=model))
         if not api_key:
             self._check_credentials(model, api_base)
         from openai import APIError  # the base of every litellm API exception; litellm depends on openai
@@ -96,6 +99,9 @@ class LiteLLMTransport:
         litellm = self._litellm
         call = litellm.acompletion if endpoint == "chat/completions" else litellm.atext_completion
         kwargs = {**payload, **self.common, "model": self.model}
+        extra_body = {**self.extra_body, **payload.get("extra_body", {})}
+        if extra_body:
+            kwargs["extra_body"] = extra_body
         try:
             response = await call(**kwargs)
         except self._api_error as error:
@@ -109,6 +115,9 @@ class LiteLLMTransport:
 
 class HTTPTransport:
     """POSTs to `{api_base}/{endpoint}` with one aiohttp session per batch (sessions are bound to an event loop)."""
+
+    # the servers it is for (vLLM, SGLang, llama.cpp) take a JSON schema in `response_format`
+    response_schema = True
 
     def __init__(self, model: str, *, api_base: str, api_key: str | None, concurrency: int,
                  extra_body: dict[str, Any]) -> None:
@@ -129,7 +138,8 @@ class HTTPTransport:
     async def post(self, endpoint: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
         url = f"{self.api_base}/{endpoint}"
         where = f"server {self.api_base!r}"
-        body = {**payload, **self.extra_body, "model": self.model}
+        fields = {k: v for k, v in payload.items() if k != "extra_body"}
+        body = {**fields, **self.extra_body, **payload.get("extra_body", {}), "model": self.model}
         try:
             async with self._session.post(url, json=body) as response:
                 raw = await response.read()

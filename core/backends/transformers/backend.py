@@ -1,9 +1,12 @@
-"""The transformers backend: a local Hugging Face causal LM on CPU or GPU, batched, in a worker thread.
+"""The transformers backend: a local Hugging Face causal LM or vision-language model on CPU or GPU, batched, in a
+worker thread. Vision-language models (see `vision`) take chats with images; text-only models refuse them.
 
 Generation batches rows (one per sample: a request with `n: 4` is four rows) sorted by prompt length, left-padded,
-with per-row sampling and stopping (see `generation`), so requests with different temperatures, seeds, lengths
-and stop strings share batches. Scoring runs the backbone and applies the LM head in chunks (see `scoring`).
-All model work runs in one worker thread at a time (a lock), so the event loop stays free for other agents.
+with per-row sampling and stopping (see `generation`), so requests with different temperatures, seeds, lengths,
+stop strings and constraints share batches. A `json_schema`, `regex` or `choice` constrains its rows' decoding
+(see `grammar`); every reply is also checked afterwards (`schema_check`). Scoring runs the backbone and applies
+the LM head in chunks (see `scoring`). All model work runs in one worker thread at a time (a lock), so the event
+loop stays free for other agents.
 
 Prompts that do not fit the context are truncated or fail their item by the rule in `request_rules`
 (`on_long_prompt`); a truncated prompt is reported with `truncated_prompt: true`.
@@ -12,6 +15,7 @@ Prompts that do not fit the context are truncated or fail their item by the rule
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from typing import Any
@@ -28,7 +32,7 @@ from synthloom.backends.base import (
 from synthloom.backends.chat_template import prompt_token_ids
 from synthloom.backends.embedded import default_prompt_style, resolve_model_path
 from synthloom.backends.request_rules import check_sampling, fit_prompt
-from synthloom.backends.schema_check import check_generation
+from synthloom.backends.schema_check import check_generation, describe_constraint
 from synthloom.backends.scoring import ScoreSpan, chunked_token_logprobs, score_span
 from synthloom.backends.stops import cut_at_stop
 from synthloom.backends.transformers.options import TransformersOptions, backend_id
@@ -39,6 +43,8 @@ from synthloom.backends.transformers.torch_runtime import (
     torch_dtype,
 )
 from synthloom.errors import ConfigError, SynthloomError
+
+logger = logging.getLogger("synthloom.backends.transformers")
 
 
 def create(spec: ModelSpec) -> "TransformersBackend":
@@ -52,6 +58,8 @@ class TransformersBackend:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from synthloom.backends.transformers import vision
+
         self.options = options
         self.device = resolve_device(options.device)
         self.dtype = resolve_dtype(options.dtype, self.device)
@@ -60,9 +68,14 @@ class TransformersBackend:
             torch.set_num_threads(options.threads or default_cpu_threads())
         source = resolve_model_path(model)
         self.source = source
+        self.processor: Any = None
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(source)
-            self.model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype(self.dtype))
+            if vision.is_vision_model(source):
+                self.model, self.processor = vision.load(source, torch_dtype(self.dtype))
+                self.tokenizer = self.processor.tokenizer
+            else:
+                self.tokenizer = AutoTokenizer.from_pretrained(source)
+                self.model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype(self.dtype))
         except OSError as error:
             raise ConfigError(f"cannot load model {model!r}: {error}", where=f"model {model!r}",
                               hint="a local model directory, `embedded`, or a hub id that is already in the "
@@ -70,12 +83,15 @@ class TransformersBackend:
         self.model.to(self.device).eval()
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.prompt_style = default_prompt_style(model) or ("chat" if self.tokenizer.chat_template else "completion")
+        self.accepts_images = self.processor is not None
+        chat = self.tokenizer.chat_template or self.accepts_images
+        self.prompt_style = default_prompt_style(model) or ("chat" if chat else "completion")
         text_config = self.model.config.get_text_config()
         self.max_context = options.max_context or getattr(text_config, "max_position_embeddings", None) or 2048
         self.softcap = getattr(text_config, "final_logit_softcapping", None)
         eos = self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
+        self._grammar_engine: Any = None  # grammar.GrammarEngine, built on the first constrained request
         self._lock = threading.Lock()
 
     async def generate(self, requests: list[GenerateRequest]) -> list[GenerateResponse]:
@@ -108,18 +124,20 @@ class TransformersBackend:
         from synthloom.backends.transformers.generation import RowSpec
 
         responses: list[GenerateResponse | None] = [None] * len(requests)
-        prompts: dict[int, tuple[list[int], bool]] = {}
+        prompts: dict[int, tuple[list[int], bool, dict[str, Any]]] = {}
         rows: list[tuple[int, RowSpec]] = []
         for index, request in enumerate(requests):
             try:
-                ids, truncated, stops = self._prompt_ids(request)
+                ids, truncated, stops, extra = self._prompt_ids(request)
+                grammar = self._grammar(request)
             except SynthloomError as error:
                 responses[index] = GenerateResponse(generations=[], error=str(error))
                 continue
-            prompts[index] = (ids, truncated)
+            prompts[index] = (ids, truncated, extra)
             rows += [(index, RowSpec(temperature=request.temperature, top_p=request.top_p,
                                      max_tokens=request.max_tokens, stop=tuple(request.stop) + stops,
-                                     seed=request.seed, sample=sample)) for sample in range(request.n)]
+                                     seed=request.seed, sample=sample, grammar=grammar))
+                     for sample in range(request.n)]
         rows.sort(key=lambda row: -len(prompts[row[0]][0]))
         texts: dict[int, list[tuple[int, Generation, int]]] = {i: [] for i in prompts}
         started = time.perf_counter()
@@ -134,7 +152,7 @@ class TransformersBackend:
             samples.sort(key=lambda s: s[0])
             request = requests[index]
             responses[index] = GenerateResponse(
-                generations=[check_generation(g, request.json_schema) for _, g, _ in samples],
+                generations=[check_generation(g, request) for _, g, _ in samples],
                 prompt_tokens=len(prompts[index][0]),
                 completion_tokens=sum(used for _, _, used in samples),
                 latency_ms=per_request_ms,
@@ -142,24 +160,33 @@ class TransformersBackend:
             )
         return responses  # type: ignore[return-value]
 
-    def _prompt_ids(self, request: GenerateRequest) -> tuple[list[int], bool, tuple[str, ...]]:
-        """Token ids of the prompt (truncated per `on_long_prompt`), whether truncated, and template stop strings."""
-        check_sampling(request, self.id)
-        if request.messages is not None and any(m.images for m in request.messages):
-            raise ConfigError("this backend takes no images", where=self.id,
-                              hint="use a vision-language model through the vllm or litellm backend")
-        ids, stops = prompt_token_ids(self.tokenizer, request)
-        ids, truncated = fit_prompt(ids, max_context=self.max_context, max_tokens=request.max_tokens,
-                                    rule=self.options.on_long_prompt, special_ids=self.tokenizer.all_special_ids,
-                                    where=self.id)
-        return ids, truncated, stops
+    def _prompt_ids(self, request: GenerateRequest) -> tuple[list[int], bool, tuple[str, ...], dict[str, Any]]:
+        """Token ids of the prompt (truncated per `on_long_prompt`), whether truncated, template stop strings, and
+        the image tensors of a vision-language model's prompt (whose image tokens must never be cut)."""
+        from synthloom.backends.transformers import vision
 
-    def _generate_batch(self, batch: list[tuple[int, Any]], prompts: dict[int, tuple[list[int], bool]],
+        check_sampling(request, self.id)
+        if self.processor is None and request.messages is not None and any(m.images for m in request.messages):
+            raise ConfigError(f"model {self.id!r} is a text-only model and takes no images", where=self.id,
+                              hint="use a vision-language model (its config has a vision_config)")
+        stops: tuple[str, ...] = ()
+        extra: dict[str, Any] = {}
+        if self.processor is None:
+            ids, stops = prompt_token_ids(self.tokenizer, request)
+        else:
+            ids, extra = vision.prompt_inputs(self.processor, request, self.options.max_images, self.id)
+        rule = "error" if extra else self.options.on_long_prompt
+        ids, truncated = fit_prompt(ids, max_context=self.max_context, max_tokens=request.max_tokens, rule=rule,
+                                    special_ids=self.tokenizer.all_special_ids, where=self.id)
+        return ids, truncated, stops, extra
+
+    def _generate_batch(self, batch: list[tuple[int, Any]], prompts: dict[int, tuple[list[int], bool, dict[str, Any]]],
                         cancel: threading.Event) -> list[tuple[Generation, int]]:
         import torch
         from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
         from synthloom.backends.transformers.generation import RowSampler, RowStopper
+        from synthloom.backends.transformers.vision import batch_extras
 
         specs = [spec for _, spec in batch]
         sequences = [prompts[index][0] for index, _ in batch]
@@ -169,14 +196,46 @@ class TransformersBackend:
         attention = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=self.device)
         config = GenerationConfig(max_new_tokens=max(s.max_tokens for s in specs), do_sample=False, num_beams=1,
                                   pad_token_id=pad, eos_token_id=sorted(self.eos_ids))
+        images = batch_extras([prompts[index][2] for index, _ in batch], self.device, self.model.dtype)
+        stopper = RowStopper(specs, width, self.tokenizer, cancel)
+        sampler = self._grammar_sampler(specs, stopper) if any(s.grammar for s in specs) else RowSampler(specs)
         output = self.model.generate(
-            input_ids=input_ids, attention_mask=attention, generation_config=config,
-            logits_processor=LogitsProcessorList([RowSampler(specs)]),
-            stopping_criteria=StoppingCriteriaList([RowStopper(specs, width, self.tokenizer, cancel)]),
+            input_ids=input_ids, attention_mask=attention, generation_config=config, **images,
+            logits_processor=LogitsProcessorList([sampler]), stopping_criteria=StoppingCriteriaList([stopper]),
         )
-        return [self._decode(row[width:].tolist(), spec) for row, spec in zip(output, specs)]
+        return [self._decode(row[width:].tolist(), spec, sampler.truncated(i))
+                for i, (row, spec) in enumerate(zip(output, specs))]
 
-    def _decode(self, new_ids: list[int], spec: Any) -> tuple[Generation, int]:
+    def _grammar(self, request: GenerateRequest) -> str | None:
+        """The request's constraint as a grammar, compiled now, so that one the library cannot use fails its item
+        (ConfigError naming the model and the constraint) before anything is generated. The grammar library's
+        tokenizer set-up takes seconds, so it happens on the first constrained request and once per backend."""
+        if not request.structured:
+            return None
+        from synthloom.backends.transformers.grammar import GrammarEngine, GrammarError, grammar_source
+
+        try:
+            if self._grammar_engine is None:
+                started = time.perf_counter()
+                self._grammar_engine = GrammarEngine(self.tokenizer, self.eos_ids)
+                logger.info("%s: grammar tokenizer set up in %.1f s", self.id, time.perf_counter() - started)
+            grammar = grammar_source(request)
+            self._grammar_engine.compile(grammar)
+        except GrammarError as error:
+            raise ConfigError(f"cannot decode under the {describe_constraint(request)}: {error}", where=self.id,
+                              hint="llguidance takes regexes without look-around or backreferences and JSON Schema "
+                                   "without `not`, `if`/`then` or `uniqueItems`: leave such parts out of the "
+                                   "constraint and check them in the agent") from None
+        return grammar
+
+    def _grammar_sampler(self, specs: list[Any], stopper: Any) -> Any:
+        from synthloom.backends.transformers.grammar import GrammarRowSampler
+
+        engine = self._grammar_engine
+        matchers = [engine.matcher(engine.compile(s.grammar)) if s.grammar else None for s in specs]
+        return GrammarRowSampler(specs, matchers, engine.vocab, stopper, self.eos_ids)
+
+    def _decode(self, new_ids: list[int], spec: Any, truncated: bool) -> tuple[Generation, int]:
         """The sample's text (cut at EOS and at the first stop string), and how many tokens it used.
 
         Rows that finished before the rest of their batch are filled with padding, which is not theirs.
@@ -189,7 +248,8 @@ class TransformersBackend:
         if ended is not None:
             kept = kept[:ended + 1]
         text, stopped = cut_at_stop(self.tokenizer.decode(kept, skip_special_tokens=True), spec.stop)
-        return Generation(text=text, finish_reason="stop" if ended is not None or stopped else "length"), len(kept)
+        finish_reason = "stop" if ended is not None or stopped else "length"
+        return Generation(text=text, finish_reason=finish_reason, truncated=truncated), len(kept)
 
     # -- scoring ---------------------------------------------------------------------------------------------
 

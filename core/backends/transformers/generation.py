@@ -35,6 +35,7 @@ class RowSpec:
     stop: tuple[str, ...]
     seed: int | None
     sample: int
+    grammar: str | None = None  # the constraint as an llguidance grammar (see `grammar`), None when unconstrained
 
 
 def row_generator(spec: RowSpec) -> torch.Generator | None:
@@ -50,11 +51,22 @@ class RowSampler(LogitsProcessor):
         self.generators = [row_generator(r) for r in rows]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        chosen = torch.empty(scores.shape[0], dtype=torch.long, device=scores.device)
-        for i, (row, generator) in enumerate(zip(self.rows, self.generators)):
-            chosen[i] = self._pick(scores[i], row, generator)
+        return self._only(scores, self._choose(scores))
+
+    def truncated(self, row: int) -> bool:
+        """Whether the row's reply stopped before its grammar was complete: never, without grammars."""
+        return False
+
+    def _choose(self, scores: torch.FloatTensor) -> list[int]:
+        """Each row's token, picked by its own rule."""
+        return [self._pick(scores[i], row, generator) for i, (row, generator) in enumerate(zip(self.rows,
+                                                                                              self.generators))]
+
+    @staticmethod
+    def _only(scores: torch.FloatTensor, chosen: list[int]) -> torch.FloatTensor:
+        """Scores that leave `generate` (greedy) no choice but the picked tokens."""
         masked = torch.full_like(scores, float("-inf"))
-        masked.scatter_(1, chosen[:, None], 0.0)
+        masked.scatter_(1, torch.tensor(chosen, device=scores.device)[:, None], 0.0)
         return masked
 
     @staticmethod
@@ -71,7 +83,11 @@ class RowSampler(LogitsProcessor):
 
 
 class RowStopper(StoppingCriteria):
-    """Done per row at its `max_tokens`, at one of its stop strings, or for every row once `cancel` is set."""
+    """Done per row at its `max_tokens`, at one of its stop strings, or for every row once `cancel` is set.
+
+    `stopped` remembers every row that was ever done: `generate` pads a finished row from then on, and its stop
+    string may scroll out of the decoded tail, so a later step's answer alone cannot tell (grammar rows must stay
+    frozen where they stopped)."""
 
     def __init__(self, rows: list[RowSpec], prompt_length: int, tokenizer: Any, cancel: threading.Event) -> None:
         self.rows = rows
@@ -80,6 +96,7 @@ class RowStopper(StoppingCriteria):
         self.cancel = cancel
         # a stop string of L characters spans at most L tokens, plus one for a token straddling its start
         self.tails = [max((len(s) for s in r.stop), default=0) + 1 for r in rows]
+        self.stopped = [False] * len(rows)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: object) -> torch.BoolTensor:
         generated = input_ids.shape[1] - self.prompt_length
@@ -90,4 +107,5 @@ class RowStopper(StoppingCriteria):
             if row.stop and not done[i]:
                 tail = self.tokenizer.decode(input_ids[i, -min(self.tails[i], generated):])
                 done[i] = any(s in tail for s in row.stop)
+        self.stopped = [before or now for before, now in zip(self.stopped, done)]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)

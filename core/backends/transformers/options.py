@@ -23,6 +23,8 @@ class TransformersOptions(BaseModel):
     on_long_prompt: LongPromptRule = "truncate"
     score_chunk_rows: int = Field(default=64, ge=1, description="positions per LM-head chunk when scoring")
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; default: all cores but one")
+    max_images: int = Field(default=1, ge=0, description="images per prompt a vision-language model is given at "
+                                                         "most (vLLM's limit_mm_per_prompt default)")
 
 
 def backend_id(model: str, dtype: str) -> str:

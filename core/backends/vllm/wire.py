@@ -57,15 +57,14 @@ def score_job(span: ScoreSpan) -> dict[str, Any]:
 
 def parse_output(result: dict[str, Any], request: GenerateRequest, *, truncated_prompt: bool,
                  latency_ms: float) -> GenerateResponse:
-    """A generate job's result as a response; every sample is checked afterwards as well, because a constrained
-    reply can still be cut short by `max_tokens`. (Only JSON schemas are checked so far: `schema_check` has no
-    regex or choice check yet; decoding constrains those.)"""
+    """A generate job's result as a response; every sample is checked against its constraint afterwards as well,
+    because a constrained reply can still be cut short by `max_tokens`."""
     if "error" in result:
         return GenerateResponse(generations=[], error=f"vLLM refused the request: {result['error']}",
                                 latency_ms=latency_ms)
     samples = sorted(result["samples"], key=lambda s: s["index"])
-    generations = [check_generation(Generation(text=s["text"], finish_reason=s["finish_reason"]),
-                                    request.json_schema) for s in samples]
+    generations = [check_generation(Generation(text=s["text"], finish_reason=s["finish_reason"]), request)
+                   for s in samples]
     return GenerateResponse(
         generations=generations,
         prompt_tokens=result["prompt_tokens"],
