@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo command: set up whatever is missing, then run the AutoIF demo campaign on the embedded defaults
-# (local Gemma 3 270M, Docker sandbox, DuckDB store). Rerunning it resumes instead of starting over.
+# (Gemma 3 270M with few-shot prompts, SmolLM2-135M-Instruct for the answers, Docker sandbox, DuckDB store). It
+# prints the survival table and writes runs/autoif-demo/sft.jsonl and dpo.jsonl. Rerunning it resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -100,7 +100,7 @@ def cross_validate_cmd(in_path: Path, out_path: Path, variant: str, string_boole
                                min_cases=min_cases, timeout_s=timeout_s)
     sets = [item for _, item in _converted(in_path, verifier_set)]
     with _sandbox(image, pool_size) as sandbox:
-        outcomes = asyncio.run(cross_validate_many([(s.instruction, s.replies) for s in sets],
+        outcomes = asyncio.run(cross_validate_many([(s.instruction, s.replies, s.json_only) for s in sets],
                                                    sandbox_evaluator(sandbox, timeout_s), cfg))
     kept = []
     for outcome in outcomes:

@@ -32,12 +32,16 @@ class Instruction(Message):
 
 
 class VerifierSet(Message):
-    """All verifier-writer replies for one instruction (a row of AutoIF's `eval_func_rft.jsonl`)."""
+    """All verifier-writer replies for one instruction (a row of AutoIF's `eval_func_rft.jsonl`).
+
+    `json_only`: the replies were asked for as bare JSON (structured output, or a base model's few-shot prompt),
+    not inside the ```json fence the paper's prompt leads to, so reading them needs no fence."""
 
     kind: str = "autoif.verifier_set"
     instruction: str
     prompt: str = ""
     replies: list[str] = Field(default_factory=list)
+    json_only: bool = False
 
 
 class ScoredFunction(BaseModel):

@@ -12,9 +12,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from synthloom import ConfigError, SamplingConfig
-from synthloom.plugins.autoif import prompts
-from synthloom.plugins.autoif.parsing.replies import parse_nli_label
+from synthloom import ConfigError, GenerateRequest, SamplingConfig
+from synthloom.plugins.autoif import fewshot, prompts
+from synthloom.plugins.autoif.parsing.replies import NLI_LABELS, parse_nli_label
+from synthloom.plugins.autoif.structured import constraint
 
 if TYPE_CHECKING:
     from synthloom.model_client import ModelClient
@@ -23,16 +24,27 @@ if TYPE_CHECKING:
 JUDGE_SAMPLING = SamplingConfig(temperature=0.0, max_tokens=8)
 
 
-async def judge_with_model(client: "ModelClient", pairs: Sequence[tuple[str, str]]) -> list[str]:
+def judge_request(client: "ModelClient", premise: str, hypothesis: str, structured: bool) -> GenerateRequest:
+    """The question for a chat model, or solved examples for a base model to continue; with `structured` the reply
+    is one of the labels."""
+    if client.prompt_style == "completion":
+        return JUDGE_SAMPLING.request(fewshot.nli(premise, hypothesis), seed=None, style="completion",
+                                      stop=fewshot.STOP_LINE, **constraint(structured, choice=fewshot.NLI_CHOICES))
+    return JUDGE_SAMPLING.request(prompts.nli_judge(premise, hypothesis), seed=None,
+                                  **constraint(structured, choice=list(NLI_LABELS)))
+
+
+async def judge_with_model(client: "ModelClient", pairs: Sequence[tuple[str, str]], structured: bool = True
+                           ) -> list[str]:
     """One label per (premise, hypothesis); a failed call or an unreadable reply is 'unknown'."""
-    requests = [JUDGE_SAMPLING.request(prompts.nli_judge(p, h), seed=None) for p, h in pairs]
+    requests = [judge_request(client, p, h, structured) for p, h in pairs]
     responses = await client.generate(requests) if requests else []
     return [parse_nli_label(r.generations[0].text) if r.error is None and r.generations else "unknown"
             for r in responses]
 
 
 async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: "ModelClient | None" = None,
-                     nli_model: Path | None = None) -> list[str]:
+                     nli_model: Path | None = None, structured: bool = True) -> list[str]:
     """One label per (instruction, back-translation): from `client` (judge "model"), a local classifier directory
     (judge "classifier"), or "unchecked" for every pair (judge "none")."""
     if judge == "none":
@@ -42,7 +54,7 @@ async def nli_labels(pairs: Sequence[tuple[str, str]], judge: str, *, client: "M
         return await asyncio.to_thread(classifier.labels_for, pairs)
     if client is None:
         raise ConfigError("the NLI judge 'model' needs a model", hint="give the back-translator a model")
-    return await judge_with_model(client, pairs)
+    return await judge_with_model(client, pairs, structured)
 
 
 class ClassifierNLI:

@@ -10,20 +10,26 @@ from pathlib import Path
 
 from synthloom import RunSummary
 
-# (label, kind) in pipeline order: what reached each hand-off.
-STAGES: tuple[tuple[str, str], ...] = (
-    ("instruction candidates", "autoif.instruction_candidate"),
-    ("unique instructions", "autoif.instruction"),
-    ("verifier reply sets", "autoif.verifier_set"),
-    ("functions cross-validated", "autoif.function_verdict"),
-    ("instructions verified", "autoif.verified_instruction"),
-    ("instructions after back-translation", "autoif.checked_instruction"),
-    ("(instruction, query) prompts", "autoif.query"),
-    ("response sets", "autoif.response_set"),
-    ("responses passing the verifiers", "autoif.passed_response"),
-    ("SFT examples (quality-judged)", "autoif.sft_example"),
-    ("DPO pairs", "autoif.dpo_pair"),
+# (label, kind, the `dropped` stage that stops items on the way there) in pipeline order: what reached each
+# hand-off.
+STAGES: tuple[tuple[str, str, str], ...] = (
+    ("instruction candidates", "autoif.instruction_candidate", "instruction_writer"),
+    ("unique instructions", "autoif.instruction", "dedup"),
+    ("verifier reply sets", "autoif.verifier_set", "verifier_writer"),
+    ("functions cross-validated", "autoif.function_verdict", "cross_validation"),
+    ("instructions verified", "autoif.verified_instruction", "cross_validation"),
+    ("instructions after back-translation", "autoif.checked_instruction", "back_translation"),
+    ("(instruction, query) prompts", "autoif.query", "query_pairing"),
+    ("response sets", "autoif.response_set", "responder"),
+    ("responses passing the verifiers", "autoif.passed_response", "rejection_sampling"),
+    ("SFT examples (quality-judged)", "autoif.sft_example", "quality"),
+    ("DPO pairs", "autoif.dpo_pair", "dpo"),
 )
+# The hand-offs each output needs, itself last: DPO pairs come from every response's pass rate, not from passed ones.
+PATHS: dict[str, tuple[str, ...]] = {
+    "SFT examples": tuple(label for label, _, _ in STAGES if label != "DPO pairs"),
+    "DPO pairs": tuple(label for label, _, _ in STAGES[:8]) + ("DPO pairs",),
+}
 
 
 def demo_queries() -> list[str]:
@@ -53,8 +59,26 @@ def survival(store: str | Path, campaign: str) -> tuple[list[tuple[str, int]], l
     _, unchecked = query(store, "SELECT count(*) FROM messages WHERE campaign = ? AND kind = "
                                 "'autoif.checked_instruction' AND json_extract_string(payload, '$.nli_labels[0]') = "
                                 "'unparsed'", [campaign])
-    return ([(label, counts.get(kind, 0)) for label, kind in STAGES], [tuple(d) for d in drops],
+    return ([(label, counts.get(kind, 0)) for label, kind, _ in STAGES], [tuple(d) for d in drops],
             [a for (a,) in imported], unchecked[0][0])
+
+
+def stopped_at(stages: list[tuple[str, int]], drops: list[tuple[str, str, int]]) -> list[str]:
+    """For each output the campaign made none of (SFT examples, DPO pairs): the first hand-off that nothing reached
+    and the drop reasons recorded there, so that a run without data says which stage stopped it and why. Empty
+    when nothing ran at all (a campaign that starts from imported files has no earlier stages)."""
+    counts = dict(stages)
+    drop_stage = {label: stage for label, _, stage in STAGES}
+    lines = []
+    for output, path in PATHS.items():
+        reached = [label for label in path if counts.get(label, 0) > 0]
+        if counts.get(path[-1], 0) > 0 or not reached:
+            continue
+        label = next(label for label in path[path.index(reached[0]):] if counts.get(label, 0) == 0)
+        reasons = [f"{reason} x{count}" for stage, reason, count in drops if stage == drop_stage[label]]
+        why = ", ".join(reasons) if reasons else "nothing was recorded as dropped there; see the failed items"
+        lines.append(f"no {output}: the chain stopped at {label!r} ({drop_stage[label]}: {why})")
+    return lines
 
 
 def report(summary: RunSummary) -> str:
@@ -71,6 +95,10 @@ def report(summary: RunSummary) -> str:
     if unchecked:
         lines.append(f"note: {unchecked} instruction(s) passed back-translation unchecked: the model's reply was not a "
                      "list of instructions and the back-translator was told `unparsed: keep`.")
+    failed = [f"{name} x{agent.failed}" for name, agent in summary.agents.items() if agent.failed]
+    if failed:
+        lines.append(f"failed items (model, sandbox or agent errors; see the log): {', '.join(failed)}")
+    lines += [f"note: {line}" for line in stopped_at(stages, drops)]
     lines.append("queries worth trying:")
     lines += [f"  synthloom sql \"{sql}\" --store {summary.store}" for sql in demo_queries()]
     return "\n".join(lines)

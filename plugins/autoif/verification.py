@@ -82,17 +82,19 @@ def sandbox_evaluator(sandbox: Any, timeout_s: float) -> EvaluateMany:
     return evaluate_many
 
 
-def _prepare(instruction: str, replies: Sequence[str], cfg: CrossValidatorConfig) -> CrossValidationOutcome:
-    parsed = [parse_verifier_reply(r, require_fence=cfg.require_fence) for r in replies]
+def _prepare(instruction: str, replies: Sequence[str], json_only: bool, cfg: CrossValidatorConfig
+             ) -> CrossValidationOutcome:
+    parsed = [parse_verifier_reply(r, require_fence=cfg.require_fence and not json_only) for r in replies]
     candidates = collect_candidates(parsed, cfg.string_booleans)
     return CrossValidationOutcome(instruction, parsed, candidates,
                                   verdict=candidate_shortfall(candidates, cfg.min_funcs, cfg.min_cases))
 
 
-async def cross_validate_many(rows: Sequence[tuple[str, Sequence[str]]], evaluate_many: EvaluateMany,
+async def cross_validate_many(rows: Sequence[tuple[str, Sequence[str], bool]], evaluate_many: EvaluateMany,
                               cfg: CrossValidatorConfig) -> list[CrossValidationOutcome]:
-    """Step 3 for many (instruction, verifier-writer replies) rows, with one sandbox round trip."""
-    outcomes = [_prepare(instruction, replies, cfg) for instruction, replies in rows]
+    """Step 3 for many (instruction, verifier-writer replies, whether they are bare JSON) rows, with one sandbox
+    round trip."""
+    outcomes = [_prepare(instruction, replies, json_only, cfg) for instruction, replies, json_only in rows]
     todo = [o for o in outcomes if o.verdict is None]
     matrices = await run_groups(evaluate_many, [(o.candidates.funcs, [c[0] for c in o.candidates.cases])
                                                 for o in todo])

@@ -18,6 +18,12 @@ _REFUSAL = re.compile(
 )
 
 
+# The tagged replies as regexes, for backends that decode under one: free analysis without brackets, then the
+# blocks the parsers below read.
+INSTRUCTION_REPLY = r"[^\[]*\[New Instruction\][^\[]+\[End\]\s*\[New Answer\][^\[]+\[End\]"
+RESPONSE_REPLY = r"[^\[]*\[Better Answer\][^\[]+\[End\]"
+
+
 def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.match(text))
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from tests.autoif.helpers import FIXTURES, run_spec, sql
 
-from synthloom.plugins.autoif.survival import demo_queries, report
+from synthloom.plugins.autoif.survival import STAGES, demo_queries, report, stopped_at
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@pytest.mark.parametrize("name", ["autoif.yaml", "autoif_litellm.yaml", "autoif_vllm.yaml"])
+@pytest.mark.parametrize("name", ["autoif.yaml", "autoif_recorded.yaml", "autoif_litellm.yaml", "autoif_vllm.yaml"])
 def test_example_campaigns_validate(name: str) -> None:
     from synthloom.campaign import load_campaign
     from synthloom.registry.contributions import build_registry
@@ -43,3 +43,18 @@ def test_a_missing_seed_file_is_refused_before_anything_runs(tmp_path: Path) -> 
                     "  - {name: w, use: autoif.instruction_writer, with: {seeds: missing.txt}}\n", encoding="utf-8")
     with pytest.raises(synthloom.ConfigError, match="missing.txt"):
         synthloom.run_campaign(path, store=tmp_path / "store.duckdb", check_only=True)
+
+
+def test_the_report_names_the_stage_that_stopped_each_output() -> None:
+    reached = {"instruction candidates": 6, "unique instructions": 5, "verifier reply sets": 5,
+               "functions cross-validated": 4, "instructions verified": 2, "instructions after back-translation": 2,
+               "(instruction, query) prompts": 4, "response sets": 4, "responses passing the verifiers": 3}
+    stages = [(label, reached.get(label, 0)) for label, _, _ in STAGES]
+    drops = [("quality", "low_quality_score", 2), ("quality", "no_score", 1), ("dpo", "no_pair", 4)]
+    assert stopped_at(stages, drops) == [
+        "no SFT examples: the chain stopped at 'SFT examples (quality-judged)' (quality: low_quality_score x2, "
+        "no_score x1)",
+        "no DPO pairs: the chain stopped at 'DPO pairs' (dpo: no_pair x4)"]
+    stages = [(label, 3 if label == "DPO pairs" else 0) for label, _, _ in STAGES]  # started from imported files
+    assert stopped_at(stages, []) == []
+    assert stopped_at([(label, 1) for label, _, _ in STAGES], []) == []

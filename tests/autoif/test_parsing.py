@@ -9,6 +9,7 @@ from tests.autoif.helpers import fixture_rows
 from synthloom.plugins.autoif import prompts
 from synthloom.plugins.autoif.parsing.decisions import mean_score
 from synthloom.plugins.autoif.parsing.replies import (
+    continued_instructions,
     parse_back_translation,
     parse_instruction_list,
     parse_nli_label,
@@ -71,6 +72,13 @@ def test_instruction_lines_and_back_translations() -> None:
     assert parse_back_translation('Here:\n```json\n["A"]\n```') == ["A"]
     assert parse_back_translation("no list here") is None
     assert parse_back_translation("[1, 2]") is None
+
+
+def test_a_base_models_continued_list_loses_its_unfinished_line() -> None:
+    assert continued_instructions("- Use no commas.\n- End with 'ok'\n- Write in", cut=True) == \
+        ["Use no commas", "End with 'ok'"]
+    assert continued_instructions("- Use no commas\n", cut=False) == ["Use no commas"]
+    assert continued_instructions("- Use no", cut=True) == []
 
 
 def test_score_filter_reproduces_the_reference_sample_output() -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pydantic import Field
 
 from synthloom import Agent, AgentConfig, Context, DataFile, Dropped, Message, SamplingConfig, SourceConfig
-from synthloom.plugins.autoif import prompts
+from synthloom.plugins.autoif import fewshot, prompts
 from synthloom.plugins.autoif.formats import read_instructions
 from synthloom.plugins.autoif.kinds import Instruction, InstructionCandidate
 from synthloom.plugins.autoif.parsing.decisions import dedup_instructions
-from synthloom.plugins.autoif.parsing.replies import excerpt, parse_instruction_list
+from synthloom.plugins.autoif.parsing.replies import continued_instructions, excerpt, parse_instruction_list
+from synthloom.plugins.autoif.structured import StructuredConfig, constraint, instruction_lines
 
 
-class InstructionWriterConfig(SourceConfig, SamplingConfig.with_defaults(temperature=1.0, max_tokens=2048)):
+class InstructionWriterConfig(StructuredConfig, SourceConfig,
+                              SamplingConfig.with_defaults(temperature=1.0, max_tokens=2048)):
     seeds: DataFile
     per_round: int = Field(default=50, ge=1)
     include_seeds: bool = True
@@ -21,6 +23,8 @@ class InstructionWriterConfig(SourceConfig, SamplingConfig.with_defaults(tempera
 class InstructionWriter(Agent):
     """Self-instruct: one prompt holds every seed and asks for `per_round` new format instructions, each round.
 
+    A base model (`prompt_style: completion`) gets the seeds as a `- ` list, shuffled per round, to continue; the
+    first `per_round` lines it adds are kept. With `structured` the reply is only `- ` lines, `per_round` at most.
     Seed-file lines that are not UTF-8, and a seed file without instructions, are recorded as dropped in round 0.
     """
 
@@ -38,13 +42,22 @@ class InstructionWriter(Agent):
                 out += [InstructionCandidate(text=s, origin="seed", round=0) for s in seeds]
         if not seeds:
             return out
-        request = cfg.request(prompts.augment_instructions(seeds, cfg.per_round),
-                              seed=ctx.seed_for("round", ctx.round))
+        completion = ctx.model().prompt_style == "completion"
+        seed = ctx.seed_for("round", ctx.round)
+        shape = constraint(cfg.structured, regex=instruction_lines(cfg.per_round))
+        if completion:
+            shown = ctx.rng("round", ctx.round).sample(seeds, len(seeds))
+            request = cfg.request(fewshot.instruction_list(shown), seed=seed, style="completion", stop=["\n\n"],
+                                  **shape)
+        else:
+            request = cfg.request(prompts.augment_instructions(seeds, cfg.per_round), seed=seed, **shape)
         reply = (await ctx.model().generate([request]))[0]
         if reply.error is not None:
             return [*out, Dropped(stage="instruction_writer", reason="model_error", detail=reply.error)]
-        for text in reply.texts():
-            written = parse_instruction_list(text)
+        for generation in reply.generations:
+            text = generation.text
+            written = (continued_instructions(text, generation.finish_reason == "length")[:cfg.per_round]
+                       if completion else parse_instruction_list(text))
             if not written:
                 out.append(Dropped(stage="instruction_writer", reason="no_instruction_lines",
                                    detail="the reply has no line starting with '- '", subject=excerpt(text)))

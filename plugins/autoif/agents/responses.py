@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from synthloom import Agent, AgentConfig, Context, DataFile, Dropped, GenerateResponse, Message, SamplingConfig
-from synthloom.plugins.autoif import prompts
+from synthloom.plugins.autoif import fewshot, prompts
 from synthloom.plugins.autoif.formats import read_query_pool
 from synthloom.plugins.autoif.kinds import (
     CheckedInstruction,
@@ -70,7 +70,11 @@ class ResponderConfig(SamplingConfig.with_defaults(samples=4)):
 
 
 class Responder(Agent):
-    """Samples K responses per (instruction, query) prompt, refusing prompts that do not fit the context."""
+    """Samples K responses per (instruction, query) prompt, refusing prompts that do not fit the context.
+
+    A chat model gets the paper's prompt (the query's `prompt`); a base model solved examples to continue, and its
+    answer without the space after `Answer:`.
+    """
 
     name = "autoif.responder"
     consumes = (Query,)
@@ -79,25 +83,30 @@ class Responder(Agent):
 
     async def handle(self, batch: list[Query], ctx: Context) -> list[Message]:
         cfg = self.config
+        completion = ctx.model().prompt_style == "completion"
         out: list[Message] = []
-        fitting = []
+        fitting: list[tuple[Query, str]] = []
         for item in batch:
-            if len(item.prompt) > cfg.max_prompt_chars:
+            prompt = fewshot.respond(item.instruction, item.query) if completion else item.prompt
+            if len(prompt) > cfg.max_prompt_chars:
                 out.append(Dropped(parents=[item], stage="responder", reason="prompt_too_long",
-                                   detail=f"{len(item.prompt)} characters (max_prompt_chars {cfg.max_prompt_chars})",
+                                   detail=f"{len(prompt)} characters (max_prompt_chars {cfg.max_prompt_chars})",
                                    subject=excerpt(item.query)))
             else:
-                fitting.append(item)
-        replies = await ctx.model().generate([cfg.request(m.prompt, seed=ctx.seed_for(m.id)) for m in fitting])
-        return out + [self._result(item, reply) for item, reply in zip(fitting, replies)]
+                fitting.append((item, prompt))
+        fields = dict(style="completion", stop=fewshot.STOP_BLOCK) if completion else {}
+        replies = await ctx.model().generate([cfg.request(p, seed=ctx.seed_for(m.id), **fields) for m, p in fitting])
+        return out + [self._result(item, prompt, reply, completion)
+                      for (item, prompt), reply in zip(fitting, replies)]
 
     @staticmethod
-    def _result(item: Query, reply: GenerateResponse) -> Message:
+    def _result(item: Query, prompt: str, reply: GenerateResponse, completion: bool) -> Message:
         if reply.truncated_prompt:
             return Dropped(parents=[item], stage="responder", reason="prompt_truncated",
                            detail="the prompt was longer than the model's context", subject=excerpt(item.query))
-        return ResponseSet(parents=[item], instruction=item.instruction, query=item.query, prompt=item.prompt,
-                           eval_funcs=item.eval_funcs, responses=reply.texts())
+        texts = [t.strip() for t in reply.texts()] if completion else reply.texts()
+        return ResponseSet(parents=[item], instruction=item.instruction, query=item.query, prompt=prompt,
+                           eval_funcs=item.eval_funcs, responses=texts)
 
 
 class RejectionSamplerConfig(AgentConfig):

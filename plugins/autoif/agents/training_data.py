@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from synthloom import Agent, AgentConfig, Context, Dropped, Message, SamplingConfig
-from synthloom.plugins.autoif import prompts
+from synthloom import Agent, AgentConfig, Context, Dropped, GenerateRequest, Message, SamplingConfig
+from synthloom.plugins.autoif import fewshot, prompts
 from synthloom.plugins.autoif.kinds import DPOPair, PassedResponse, ScoredQuery, SFTExample
 from synthloom.plugins.autoif.parsing.decisions import dpo_pairs, mean_score, quality_verdict
 from synthloom.plugins.autoif.parsing.replies import excerpt, parse_score
+from synthloom.plugins.autoif.structured import SCORE_REGEX_CHAT, SCORE_REGEX_COMPLETION, StructuredConfig, constraint
 
 
-class QualityScorerConfig(SamplingConfig.with_defaults(temperature=0.0)):
+class QualityScorerConfig(StructuredConfig, SamplingConfig.with_defaults(temperature=0.0)):
     score_above: float = Field(default=8.0, ge=0.0)
 
 
 class QualityScorer(Agent):
-    """An LLM judge scores each passed response 0-10 (`Score: N` on the last line); keeps means above 8."""
+    """An LLM judge scores each passed response 0-10 (`Score: N` on the last line); keeps means above 8.
+
+    A chat model gets the paper's prompt (analysis, then the score); a base model scored examples, good and bad, to
+    continue with the score line alone. With `structured` the reply must end with `Score: N`.
+    """
 
     name = "autoif.quality_scorer"
     consumes = (PassedResponse,)
@@ -26,9 +31,7 @@ class QualityScorer(Agent):
 
     async def handle(self, batch: list[PassedResponse], ctx: Context) -> list[Message]:
         cfg = self.config
-        replies = await ctx.model().generate([
-            cfg.request(prompts.quality_judge(m.instruction, m.query, m.response), seed=ctx.seed_for(m.id))
-            for m in batch])
+        replies = await ctx.model().generate([self._request(m, ctx) for m in batch])
         out: list[Message] = []
         for item, reply in zip(batch, replies):
             parsed = [parse_score(text) for text in reply.texts()]
@@ -42,6 +45,15 @@ class QualityScorer(Agent):
                                    detail=f"{verdict.detail}; judge said {excerpt(reply.texts()[0], 200)!r}",
                                    subject=excerpt(item.response)))
         return out
+
+    def _request(self, item: PassedResponse, ctx: Context) -> GenerateRequest:
+        cfg = self.config
+        if ctx.model().prompt_style == "completion":
+            return cfg.request(fewshot.quality_judge(item.instruction, item.query, item.response),
+                               seed=ctx.seed_for(item.id), style="completion", stop=fewshot.STOP_LINE,
+                               **constraint(cfg.structured, regex=SCORE_REGEX_COMPLETION))
+        return cfg.request(prompts.quality_judge(item.instruction, item.query, item.response),
+                           seed=ctx.seed_for(item.id), **constraint(cfg.structured, regex=SCORE_REGEX_CHAT))
 
 
 class DPOBuilderConfig(AgentConfig):

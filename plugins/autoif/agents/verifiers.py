@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthloom import Agent, Context, Dropped, Message, SamplingConfig
-from synthloom.plugins.autoif import prompts
+from synthloom import Agent, Context, Dropped, GenerateRequest, Message, SamplingConfig
+from synthloom.plugins.autoif import fewshot, prompts
 from synthloom.plugins.autoif.kinds import (
     Case,
     CheckedInstruction,
@@ -22,6 +22,12 @@ from synthloom.plugins.autoif.kinds import (
 )
 from synthloom.plugins.autoif.nli import nli_labels
 from synthloom.plugins.autoif.parsing.replies import excerpt, parse_back_translation
+from synthloom.plugins.autoif.structured import (
+    VERIFIER_SCHEMA,
+    StructuredConfig,
+    back_translation_schema,
+    constraint,
+)
 from synthloom.plugins.autoif.verification import (
     CrossValidationOutcome,
     CrossValidatorConfig,
@@ -30,12 +36,19 @@ from synthloom.plugins.autoif.verification import (
 )
 
 
-class VerifierWriterConfig(SamplingConfig.with_defaults(samples=8, max_tokens=1024)):
-    """`samples` is K, the replies per instruction."""
+class VerifierWriterConfig(StructuredConfig, SamplingConfig.with_defaults(samples=8, max_tokens=1024)):
+    """`samples` is K, the replies per instruction; `shots`, the examples in a base model's prompt."""
+
+    shots: int = Field(default=3, ge=1, le=len(fewshot.VERIFIERS))
 
 
 class VerifierWriter(Agent):
-    """Samples K replies per instruction, each a JSON object with an `evaluate` function and three test cases."""
+    """Samples K replies per instruction, each a JSON object with an `evaluate` function and three test cases.
+
+    A chat model gets the paper's prompt; a base model the nearest examples as one-line JSON objects to continue
+    (ending at the line's end). With `structured` the reply is decoded under the JSON schema of that object, so
+    it is bare JSON, and the set says so (`json_only`): the cross-validator then does not look for a fence.
+    """
 
     name = "autoif.verifier_writer"
     consumes = (Instruction,)
@@ -44,10 +57,16 @@ class VerifierWriter(Agent):
     batch_size = 16
 
     async def handle(self, batch: list[Instruction], ctx: Context) -> list[Message]:
-        texts = [prompts.verifier(item.text) for item in batch]
-        replies = await ctx.model().generate([self.config.request(t, seed=ctx.seed_for(i.id))
-                                              for t, i in zip(texts, batch)])
-        return [VerifierSet(parents=[item], instruction=item.text, prompt=text, replies=reply.texts())
+        cfg = self.config
+        completion = ctx.model().prompt_style == "completion"
+        texts = [fewshot.verifier(item.text, cfg.shots) if completion else prompts.verifier(item.text)
+                 for item in batch]
+        fields = dict(style="completion", stop=fewshot.STOP_LINE) if completion else {}
+        replies = await ctx.model().generate([
+            cfg.request(t, seed=ctx.seed_for(i.id), **fields, **constraint(cfg.structured, json_schema=VERIFIER_SCHEMA))
+            for t, i in zip(texts, batch)])
+        return [VerifierSet(parents=[item], instruction=item.text, prompt=text, replies=reply.texts(),
+                            json_only=completion or cfg.structured)
                 for item, text, reply in zip(batch, texts, replies)]
 
 
@@ -62,7 +81,7 @@ class CrossValidator(Agent):
 
     async def handle(self, batch: list[VerifierSet], ctx: Context) -> list[Message]:
         cfg = self.config
-        outcomes = await cross_validate_many([(m.instruction, m.replies) for m in batch],
+        outcomes = await cross_validate_many([(m.instruction, m.replies, m.json_only) for m in batch],
                                              context_evaluator(ctx, cfg.timeout_s), cfg)
         return [message for item, outcome in zip(batch, outcomes) for message in self._messages(item, outcome)]
 
@@ -97,7 +116,7 @@ class CrossValidator(Agent):
             cases=[Case(input=c.input, output=c.output) for c in result.kept_cases])]
 
 
-class BackTranslatorConfig(SamplingConfig.with_defaults(temperature=0.0)):
+class BackTranslatorConfig(StructuredConfig, SamplingConfig.with_defaults(temperature=0.0)):
     functions: int = Field(default=3, ge=1)
     judge: Literal["model", "classifier", "none"] = "model"
     judge_model: str | None = None
@@ -115,7 +134,9 @@ class BackTranslator(Agent):
     """Turns the first functions back into instructions and drops the instruction if any contradicts it.
 
     A reply that is not a list of instructions drops the instruction, as in the reference; `unparsed: keep` lets it
-    through unchecked (labelled "unparsed"), for weak models that rarely write the list.
+    through unchecked (labelled "unparsed"), for weak models that rarely write the list. A base model gets solved
+    examples (functions, then their instructions as a JSON list) to continue; with `structured` the reply is
+    decoded as a JSON list of at most `functions` strings.
     """
 
     name = "autoif.back_translator"
@@ -126,9 +147,7 @@ class BackTranslator(Agent):
 
     async def handle(self, batch: list[VerifiedInstruction], ctx: Context) -> list[Message]:
         cfg = self.config
-        replies = await ctx.model().generate([
-            cfg.request(prompts.back_translation([(f.func, f.accuracy) for f in m.eval_funcs[:cfg.functions]]),
-                        seed=ctx.seed_for(m.id)) for m in batch])
+        replies = await ctx.model().generate([self._request(m, ctx) for m in batch])
         out: list[Message] = []
         pending: list[tuple[VerifiedInstruction, list[str]]] = []
         for item, reply in zip(batch, replies):
@@ -154,7 +173,18 @@ class BackTranslator(Agent):
                                               nli_labels=found))
         return out
 
+    def _request(self, item: VerifiedInstruction, ctx: Context) -> GenerateRequest:
+        cfg = self.config
+        funcs = item.eval_funcs[:cfg.functions]
+        shape = constraint(cfg.structured, json_schema=back_translation_schema(len(funcs)))
+        if ctx.model().prompt_style == "completion":
+            return cfg.request(fewshot.back_translation([f.func for f in funcs]), seed=ctx.seed_for(item.id),
+                               style="completion", stop=fewshot.STOP_LINE, **shape)
+        return cfg.request(prompts.back_translation([(f.func, f.accuracy) for f in funcs]), seed=ctx.seed_for(item.id),
+                           **shape)
+
     async def _judge(self, pairs: list[tuple[str, str]], ctx: Context) -> list[str]:
         cfg = self.config
         return await nli_labels(pairs, cfg.judge, client=ctx.model(cfg.judge_model) if cfg.judge == "model" else None,
-                                nli_model=ctx.resolve_path(cfg.nli_model) if cfg.nli_model else None)
+                                nli_model=ctx.resolve_path(cfg.nli_model) if cfg.nli_model else None,
+                                structured=cfg.structured)

@@ -110,6 +110,16 @@ def parse_instruction_list(reply: str) -> list[str]:
             if line.strip().startswith("- ") and line.strip()[2:].strip()]
 
 
+def continued_instructions(reply: str, cut: bool) -> list[str]:
+    """The `- ` lines a base model added to the seed list, without a final period (seeds have none, and the SFT
+    prompt adds one); when it was `cut` at max_tokens, its last line is unfinished and left out."""
+    if cut and "\n" in reply:
+        reply = reply[:reply.rfind("\n")]
+    elif cut:
+        return []
+    return [line.removesuffix(".") for line in parse_instruction_list(reply)]
+
+
 def parse_back_translation(reply: str) -> list[str] | None:
     """The reply as a JSON list of instructions (the reference calls `json.loads` on the whole reply); we also
     accept the list inside a fence or surrounding prose. None when there is no list of strings."""
