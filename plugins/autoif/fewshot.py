@@ -30,8 +30,9 @@ class VerifierExample:
     cases: tuple[tuple[str, bool], ...]
 
     def reply(self) -> str:
-        """The verifier writer's reply: one line of JSON, separators as the constrained decoder writes them."""
-        return json.dumps({"func": self.func, "cases": [{"input": i, "output": o} for i, o in self.cases]})
+        """The verifier writer's reply: one line of JSON, separators as the constrained decoder writes them, and
+        each case's expected output before its input (`structured.VERIFIER_SCHEMA` says why)."""
+        return json.dumps({"func": self.func, "cases": [{"output": o, "input": i} for i, o in self.cases]})
 
 
 def _returns(expression: str, *lines: str) -> str:
@@ -58,6 +59,8 @@ VERIFIERS: tuple[VerifierExample, ...] = (
                     (("hello", True), ("zero", False), ("Zoo", False))),
     VerifierExample("Do not use any question marks", _returns("'?' not in response"),
                     (("I see.", True), ("Why not?", False), ("Fine, thanks", True))),
+    VerifierExample("Do not use exclamation marks in your answer", _returns("'!' not in response"),
+                    (("Calm down.", True), ("Wow!", False), ("Yes! Sure", False))),
     VerifierExample("End your response with a question mark", _returns("response.strip().endswith('?')"),
                     (("Is it blue?", True), ("It is blue.", False), ("Who knows? Not me", False))),
     VerifierExample("Answer in at least 30 words", _returns("len(response.split()) >= 30"),

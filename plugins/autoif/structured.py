@@ -5,7 +5,9 @@ The constraints only narrow what the reference prompts already ask for: `- ` lin
 JSON with `func` and three `cases` whose outputs are booleans ("in (true, false)"), a JSON list of back-translated
 instructions, `Score: N` on the last line, one NLI label. The parsers stay the reference's, so a backend that can
 only check the reply (`structured: validate`) gives the reference's behaviour. Lengths are capped so that a small
-model's runaway string is closed by the grammar instead of filling `max_tokens`.
+model's runaway string is closed by the grammar instead of filling `max_tokens`. A case's `output` comes before
+its `input` (decoders write properties in the schema's order): a small model that has written `true` then writes
+an input that passes, while one asked for the input first often mislabelled it ("TESTING" for all lowercase).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ VERIFIER_SCHEMA: dict[str, Any] = {
         "func": {"type": "string", "minLength": 30, "maxLength": 400},
         "cases": {
             "type": "array", "minItems": 3, "maxItems": 3,
-            "items": {"type": "object", "properties": {"input": {"type": "string", "maxLength": 120},
-                                                       "output": {"type": "boolean"}},
+            "items": {"type": "object", "properties": {"output": {"type": "boolean"},
+                                                       "input": {"type": "string", "maxLength": 120}},
                       "required": ["input", "output"], "additionalProperties": False},
         },
     },

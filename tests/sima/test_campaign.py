@@ -77,4 +77,5 @@ def test_export_as_a_datasets_folder_embeds_the_images(tmp_path: Path, campaign,
     path, count = export(summary.store, "sima.pair", "trl-dpo", tmp_path / "folder", build_registry())
     loaded = datasets.load_from_disk(str(path))
     assert count == len(loaded) == 2
-    assert loaded[0]["images"][0].size == (64, 64)
+    # rows come in the order the pairs were stored, which concurrency decides: compare the sizes as a set
+    assert sorted(row["images"][0].size for row in loaded) == [(64, 43), (64, 64)]
