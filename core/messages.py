@@ -7,8 +7,10 @@ so that a rerun or a resumed run produces the very same ids and the store can ig
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import typing
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -83,12 +85,42 @@ class Message(BaseModel):
     def images(self) -> list[Image]:
         """Every image reachable from this message's fields, for the store to save once by hash."""
         found: list[Image] = []
-        _collect_images(self, found)
+        for name in _image_fields(type(self)):
+            _collect_images(getattr(self, name), found)
         return found
 
     @classmethod
     def kind_name(cls) -> str:
         return cls.model_fields["kind"].default
+
+
+@functools.cache
+def _image_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields whose type can hold an image: the store asks every message for its images, and walking every
+    field of every message cost more than the rest of storing it."""
+    return tuple(name for name, field in cls.model_fields.items() if _may_hold_images(field.annotation, set()))
+
+
+def _may_hold_images(annotation: Any, seen: set[type]) -> bool:
+    if annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:
+        return any(_may_hold_images(arg, seen) for arg in typing.get_args(annotation) if arg is not Ellipsis)
+    if annotation is None or annotation is type(None):
+        return False
+    if not isinstance(annotation, type):
+        return True  # a forward reference or a type variable: it could be anything
+    if issubclass(annotation, Image):
+        return True
+    if issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        return any(_may_hold_images(f.annotation, seen) for f in annotation.model_fields.values())
+    return annotation in (dict, list, tuple, set, frozenset, object)
 
 
 def _collect_images(value: Any, found: list[Image]) -> None:
@@ -137,9 +169,12 @@ class Record(Message):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
 def stable_hash(value: Any, length: int = ID_LENGTH) -> str:
     """A short hex digest of JSON-serialisable data, independent of dict ordering."""
-    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    blob = _HASH_ENCODER.encode(value)
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 

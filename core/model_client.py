@@ -115,6 +115,7 @@ class ModelClient:
         keys = [r.cache_key(self.backend.id) for r in requests]
         results: list[Any] = [None] * len(requests)
         missing: list[int] = []
+        replayed: list[dict[str, Any]] = []
         stored = self.writer.cached_responses(keys)
         for i, key in enumerate(keys):
             hit = stored.get(key)
@@ -128,7 +129,8 @@ class ModelClient:
                 response = response_type.model_validate_json(hit)
                 response.cached = True
                 results[i] = response
-                self._record(op, key, requests[i], response, cached=True)
+                replayed.append(self._row(op, key, requests[i], response, cached=True))
+        self._record(replayed)
         if missing:
             self.budget.check()
             stream = getattr(self.backend, f"{op}_stream", None)
@@ -156,7 +158,7 @@ class ModelClient:
                     i = sent[position]
                     if not response.latency_ms:
                         response.latency_ms = (time.perf_counter() - started) * 1000
-                    self._accept(op, keys[i], requests[i], response, results, i)
+                    self._record([self._accept(op, keys[i], requests[i], response, results, i)])
             finally:  # a retry sends only what has not come back
                 todo[:] = [i for i in todo if results[i] is None]
 
@@ -171,20 +173,32 @@ class ModelClient:
             raise TransientBackendError(
                 f"backend {self.backend.id!r} returned {len(fresh)} responses for {len(todo)} requests"
             )
+        rows = []
         for i, key, request, response in zip(indexes, keys, todo, fresh):
             if not response.latency_ms:
                 response.latency_ms = elapsed_ms / len(todo)
-            self._accept(op, key, request, response, results, i)
+            rows.append(self._accept(op, key, request, response, results, i))
+        self._record(rows)
 
-    def _accept(self, op: str, key: str, request: Any, response: Any, results: list[Any], index: int) -> None:
+    def _accept(self, op: str, key: str, request: Any, response: Any, results: list[Any],
+                index: int) -> dict[str, Any]:
         results[index] = response
-        self._record(op, key, request, response, cached=False)
         self.budget.spend(response)
         if response.error is not None:
             self._gave_up[key] = response.model_dump_json()
+        return self._row(op, key, request, response, cached=False)
 
-    def _record(self, op: str, key: str, request: Any, response: Any, cached: bool) -> None:
-        row = {
+    def _record(self, rows: list[dict[str, Any]]) -> None:
+        """A batch's calls go to the store (and its journal) together: one write for the batch."""
+        if not rows:
+            return
+        self.writer.add_model_calls(rows)
+        if self.on_call is not None:
+            for row in rows:
+                self.on_call(row)
+
+    def _row(self, op: str, key: str, request: Any, response: Any, cached: bool) -> dict[str, Any]:
+        return {
             "agent": self.agent,
             "model": self.name,
             "backend": self.backend.id,
@@ -199,6 +213,3 @@ class ModelClient:
             "cached": cached,
             "error": response.error,
         }
-        self.writer.add_model_call(row)
-        if self.on_call is not None:
-            self.on_call(row)

@@ -89,13 +89,15 @@ class Runtime:
             for agent, marks in self.store.marks().items():
                 if agent in self.nodes:
                     self.nodes[agent].marks = marks
-            for agent, count in self.store.produced().items():
+            produced = self.store.produced()
+            for agent, count in produced.items():
                 if agent in self.nodes:
                     self.nodes[agent].stats.produced = count
         for node in self.nodes.values():
             if BARRIER_MARK not in node.marks:
+                # only producers with stored messages can have left a backlog: a fresh run reads nothing
                 node.backlog = self.store.backlog(node.name, sorted(node.wiring.consumes - {"failure"}),
-                                                  node.wiring.sources)
+                                                  [s for s in node.wiring.sources if produced.get(s)])
 
     def _make_context(self, node: Node) -> Context:
         assert self.writer is not None and self.budget is not None and self.loop is not None

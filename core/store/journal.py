@@ -3,9 +3,9 @@
 The store writer commits rows to DuckDB in batches (opening the file costs milliseconds, so per-row commits would
 cap a campaign at a few hundred calls a second). Between two flushes, replies live only in memory; a SIGKILL there
 would lose replies already paid for, and the resumed run would pay for them again. So every model call is also
-appended, as one JSON line, to the journal file beside the store, with one `write` system call, before the agent
-sees the reply: the operating system keeps it whatever happens to the process. The writer thread `fsync`s the
-journal at each flush interval, which bounds what a power loss can cost to that interval.
+appended, as one JSON line, to the journal file beside the store (a batch's calls in one `write` system call),
+before the agent sees the reply: the operating system keeps it whatever happens to the process. The writer thread
+`fsync`s the journal at each flush interval, which bounds what a power loss can cost to that interval.
 
 At each flush the current journal segment is sealed (renamed) and a new one started; once the flush committed, the
 sealed segment is deleted. When a store is opened, segments left by a killed run are replayed into `model_calls`
@@ -32,10 +32,12 @@ class CallJournal:
     def _open(self) -> int:
         return os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
-    def append(self, row: dict[str, Any]) -> None:
-        """One call, as one line, in one write: a torn line can only be the last one, and is skipped on replay."""
-        line = json.dumps(row, default=_encode, ensure_ascii=False, separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode("utf-8", "surrogatepass"))
+    def append(self, rows: list[dict[str, Any]]) -> None:
+        """A batch of calls, one line each, in one write: a torn line can only be the last one, and is skipped on
+        replay."""
+        if rows:
+            lines = "".join(_ENCODER.encode(row) + "\n" for row in rows)
+            os.write(self._fd, lines.encode("utf-8", "surrogatepass"))
 
     def sync(self) -> None:
         os.fsync(self._fd)
@@ -88,3 +90,6 @@ def _encode(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot journal {type(value).__name__}")
+
+
+_ENCODER = json.JSONEncoder(default=_encode, ensure_ascii=False, separators=(",", ":"))

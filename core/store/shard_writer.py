@@ -1,7 +1,7 @@
 """One writer of a shard directory (the driver, or one agent actor): buffers rows and commits them as Parquet.
 
 It is the campaign's `StoreWriter` with another destination: the buffering, the call journal, the response cache,
-`add_model_call`, `add_sandbox_run`, `cached_responses` and the flush thread are inherited, so `ModelClient`,
+`add_model_calls`, `add_sandbox_run`, `cached_responses` and the flush thread are inherited, so `ModelClient`,
 `SandboxClient` and the scheduler run unchanged on Ray. What differs is where a flush goes (one commit, see
 `shards`, instead of a DuckDB transaction), and `wait_durable`, which lets an actor hold a batch's reply until its
 outputs and handled markers are committed, so that the driver routes only durable messages.

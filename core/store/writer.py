@@ -119,13 +119,17 @@ class StoreWriter:
         if pending >= self.max_buffered:
             self._wake.set()
 
-    def add_model_call(self, row: dict[str, Any]) -> None:
-        row = {"campaign": self.campaign, **row, "created_at": _utc_naive(datetime.now(timezone.utc))}
+    def add_model_calls(self, rows: list[dict[str, Any]]) -> None:
+        """Calls, journalled before anyone sees their replies; replies served from the cache are not journalled,
+        since they are already stored."""
+        now = _utc_naive(datetime.now(timezone.utc))
+        rows = [{"campaign": self.campaign, **row, "created_at": now} for row in rows]
         with self._mutex:
-            self._journal.append(row)
-            self._buffers["model_calls"].append(row)
-            if reusable(row):
-                self._cache.add(row["request_hash"], row["response"])
+            self._journal.append([row for row in rows if not row["cached"]])
+            self._buffers["model_calls"].extend(rows)
+            for row in rows:
+                if reusable(row):
+                    self._cache.add(row["request_hash"], row["response"])
 
     def add_sandbox_run(self, row: dict[str, Any]) -> None:
         row = {"campaign": self.campaign, **row, "created_at": _utc_naive(datetime.now(timezone.utc))}

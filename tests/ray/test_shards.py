@@ -70,7 +70,7 @@ def test_a_killed_writer_s_journaled_calls_are_recovered_by_its_successor(tmp_pa
         import os
         from synthloom.store.shard_writer import ShardWriter
         writer = ShardWriter({str(directory)!r}, "c", "a.0")
-        writer.add_model_call({CALL!r})
+        writer.add_model_calls([{CALL!r}])
         os._exit(9)  # killed before any flush
     """)
     died = subprocess.run([sys.executable, "-c", script], env=cli_env(), capture_output=True, text=True)
