@@ -158,12 +158,15 @@ def _scoring_options(**values: Any) -> ScoringOptions:
 @click.option("--keep-duplicates", is_flag=True, help="Do not drop exact duplicates before selecting.")
 @click.option("--embedding-diversity", is_flag=True,
               help="Also measure each selection's diversity on MiniLM embeddings (embeds every pick).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that read a .jsonl pool at the same time (default: one per CPU).")
 def compare(data_path: Path, selectors: tuple[str, ...], budget: int, out: Path, picks_dir: Path | None, model: str,
             options: tuple[str, ...], store: Path | None, seed: int, ce_order: str, keep_duplicates: bool,
-            embedding_diversity: bool) -> None:
+            embedding_diversity: bool, workers: int | None) -> None:
     """Run several selectors on one pool, streamed, and compare their picks: overlap, length, diversity."""
     import asyncio
     import json
+    import tempfile
     from contextlib import nullcontext
 
     from synthloom.plugins.selection.compare import overlap
@@ -172,16 +175,18 @@ def compare(data_path: Path, selectors: tuple[str, ...], budget: int, out: Path,
 
     chosen = tuple(dict.fromkeys(selectors))
     spec = synthloom.spec_from_arg(model, options)
-    tokenizer = _tokenizer(spec, needed="length" in chosen)
-    scan_options = ScanOptions(budget=budget, seed=seed, dedupe=not keep_duplicates, lowest_ce=ce_order == "lowest")
+    scan_options = ScanOptions(budget=budget, seed=seed, dedupe=not keep_duplicates, lowest_ce=ce_order == "lowest",
+                               workers=workers)
     session = (synthloom.ModelSession.for_output(spec, out, store, command="selection-compare") if "ce" in chosen
                else nullcontext())
-    with session as client:
+    with tempfile.TemporaryDirectory(prefix="synthloom-compare-") as scratch, session as client:
+        tokenizer = _tokenizer(spec, needed="length" in chosen, scratch=Path(scratch))
         ce = _ce_scorer(client) if client is not None else None
         result = asyncio.run(scan(data_path, chosen, scan_options, tokenizer=tokenizer, ce=ce, embed=embed,
                                   progress=_progress(100_000)))
-    stats, rows = describe(data_path, result.picks, tokenizer=tokenizer,
-                           embed=embed if embedding_diversity else None, keep_rows=picks_dir is not None)
+        stats, rows = describe(data_path, result.picks, tokenizer=tokenizer,
+                               embed=embed if embedding_diversity else None, keep_rows=picks_dir is not None,
+                               facts=result.facts)
     table = {"pool": str(data_path), "rows": result.rows, "duplicates": result.duplicates, "budget": budget,
              "seed": seed, "length_unit": "tokens" if tokenizer is not None else "words",
              "selectors": {name: stats[name].summary() for name in result.picks},
@@ -206,19 +211,50 @@ def _progress(every: int) -> Any:
     return report
 
 
-def _tokenizer(spec: ModelSpec, needed: bool) -> Any:
-    """The base model's tokenizer alone (its weights are not loaded), or None for a model without a local one."""
+def _tokenizer(spec: ModelSpec, needed: bool, scratch: Path) -> Any:
+    """The base model's tokenizer alone (its weights are not loaded), or None for a model without a local one.
+
+    transformers (and torch, which it imports) would cost this process, and the workers it starts, several hundred
+    MB, so a short-lived process loads the tokenizer with it and writes it to `scratch` as a plain tokenizer file
+    (`baselines.TokenizerFile`); a tokenizer without a fast backend is loaded here instead."""
     if spec.backend not in ("transformers", "vllm"):
         if needed:
             raise synthloom.ConfigError(f"token length needs a local tokenizer; backend {spec.backend!r} has none",
                                         where="synthloom selection compare",
                                         hint="give --model a transformers model (the embedded one, or a folder)")
         return None
-    from transformers import AutoTokenizer
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from synthloom.backends.embedded import resolve_model_path
+    from synthloom.plugins.selection.baselines import TokenizerFile
 
-    return AutoTokenizer.from_pretrained(resolve_model_path(spec.model))
+    path = resolve_model_path(spec.model)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        saved = helper.submit(_save_tokenizer, path, str(scratch / "tokenizer.json")).result()
+    if saved is None:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(path)
+    limit, pieces = saved
+    return TokenizerFile(scratch / "tokenizer.json", limit, pieces)
+
+
+def _save_tokenizer(path: str, target: str) -> tuple[int | None, str | None] | None:
+    """In a helper process: write AutoTokenizer's fast backend to `target`; its model_max_length and piece rule."""
+    import json
+
+    from transformers import AutoTokenizer
+
+    from synthloom.plugins.selection.baselines import piece_rule
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    backend.save(target, pretty=False)
+    limit = getattr(tokenizer, "model_max_length", None)
+    return (int(limit) if limit is not None else None), piece_rule(json.loads(backend.to_str()))
 
 
 def _ce_scorer(client: Any) -> Any:

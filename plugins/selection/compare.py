@@ -33,7 +33,7 @@ class PickStats:
 
     tokens: list[int] = field(default_factory=list)
     response_tokens: list[int] = field(default_factory=list)
-    bigrams: set[tuple[str, str]] = field(default_factory=set)
+    bigrams: set[str] = field(default_factory=set)  # "w1 w2": words hold no white space, so this is exact
     bigram_count: int = 0
     vector_sum: Any = None
     vectors: int = 0
@@ -42,9 +42,8 @@ class PickStats:
         self.tokens.append(total)
         self.response_tokens.append(response)
         words = text.lower().split()
-        pairs = list(zip(words, words[1:]))
-        self.bigram_count += len(pairs)
-        self.bigrams.update(pairs)
+        self.bigram_count += max(len(words) - 1, 0)
+        self.bigrams.update(map(" ".join, zip(words, words[1:])))  # a third of the memory of word pairs
 
     def add_vectors(self, vectors: np.ndarray) -> None:
         if len(vectors) == 0:
