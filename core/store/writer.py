@@ -30,18 +30,21 @@ from synthloom.store.journal import CallJournal
 from synthloom.store.schema import init_schema
 
 TABLES = ("messages", "handled", "model_calls", "sandbox_runs", "blobs")
+BACKPRESSURE = 3  # agents wait while this many times `max_buffered` rows are buffered
 
 
 class StoreWriter:
-    def __init__(self, path: str | Path, campaign: str, *, flush_interval_s: float = 0.5,
+    def __init__(self, path: str | Path, campaign: str, *, flush_interval_s: float = 2.0, sync_interval_s: float = 0.5,
                  max_buffered: int = 20000) -> None:
         self.path = Path(path)
         self.campaign = campaign
         self.flush_interval_s = flush_interval_s
+        self.sync_interval_s = sync_interval_s
         self.max_buffered = max_buffered
         self._lock_file = self._acquire_lock()
         self._buffers: dict[str, list[Any]] = {t: [] for t in TABLES}
         self._mutex = threading.Lock()
+        self._drained = threading.Condition(self._mutex)
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -115,9 +118,16 @@ class StoreWriter:
             self._buffers["messages"].extend(rows)
             self._buffers["blobs"].extend(blobs)
             self._buffers["handled"].extend(handled)
-            pending = sum(len(b) for b in self._buffers.values())
-        if pending >= self.max_buffered:
-            self._wake.set()
+            if self._pending() >= self.max_buffered:
+                self._wake.set()
+            # Backpressure: while a slow flush runs (a checkpoint can take seconds on a busy machine), agents wait
+            # here rather than pile up rows, so memory holds at most the flush's rows and this many more.
+            while (self._pending() >= BACKPRESSURE * self.max_buffered and self._error is None
+                   and self._thread is not None and self._thread.is_alive()):
+                self._drained.wait(timeout=1.0)
+
+    def _pending(self) -> int:
+        return sum(len(b) for b in self._buffers.values())
 
     def add_model_calls(self, rows: list[dict[str, Any]]) -> None:
         """Calls, journalled before anyone sees their replies; replies served from the cache are not journalled,
@@ -151,14 +161,21 @@ class StoreWriter:
     # -- flushing ------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        """Syncs the journal often (what a power loss can cost) and flushes rarely: each flush closes the file, and
+        DuckDB checkpoints on close, which costs more than the rows themselves."""
+        last_flush = time.monotonic()
         while not self._stop.is_set():
-            self._wake.wait(self.flush_interval_s)
+            woken = self._wake.wait(self.sync_interval_s)
             self._wake.clear()
             try:
                 self._journal.sync()
-                self.flush()
+                if woken or time.monotonic() - last_flush >= self.flush_interval_s:
+                    self.flush()
+                    last_flush = time.monotonic()
             except BaseException as error:  # surfaced to the runtime by check(); the thread must not die silently
                 self._error = error
+                with self._mutex:
+                    self._drained.notify_all()
                 return
 
     def check(self) -> None:
@@ -170,6 +187,7 @@ class StoreWriter:
             with self._mutex:
                 taken = self._buffers
                 self._buffers = {t: [] for t in TABLES}
+                self._drained.notify_all()
                 sealed = self._journal.seal()
                 if sealed is not None:
                     self._sealed.append(sealed)
