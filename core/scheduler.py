@@ -244,8 +244,10 @@ class Scheduler:
                 for item in batch:
                     await self._process(node, [item])
                 return
-            outputs = self._stamp(node, [_failure(item, failure) for item in batch], batch)
-            node.stats.failed += len(batch)
+            # a barrier that fails on an empty batch still leaves one failure row: an error is never silent
+            failures = [_failure(item, failure) for item in batch] or [_failure(None, failure)]
+            outputs = self._stamp(node, failures, batch)
+            node.stats.failed += len(failures)
             for item in batch:
                 self.observers.notify("on_item_failed", campaign=self.campaign, agent=node.name, item=item,
                                       error=failure)
@@ -291,6 +293,7 @@ def _take(iterator: Any) -> list[Any]:
     return chunk
 
 
-def _failure(item: Message, error: BaseException) -> Failure:
+def _failure(item: Message | None, error: BaseException) -> Failure:
     text = str(error) if isinstance(error, SynthloomError) else f"{type(error).__name__}: {error}"
-    return Failure(parents=[item.id], error_type=type(error).__name__, error=text[:4000], input_kind=item.kind)
+    return Failure(parents=[item.id] if item else [], error_type=type(error).__name__, error=text[:4000],
+                   input_kind=item.kind if item else "")

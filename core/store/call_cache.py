@@ -16,6 +16,9 @@ import numpy as np
 MERGE_EVERY = 65_536  # committed keys kept in a set before they are merged into the sorted array
 
 
+PREFIX_SQL = "('0x' || left(request_hash, 16))::UBIGINT"  # `prefix` in SQL
+
+
 def prefix(key: str) -> int:
     return int(key[:16], 16)
 
@@ -26,8 +29,11 @@ class CallCache:
         self._known = np.empty(0, dtype=np.uint64)
         self._recent: set[int] = set()
 
-    def load(self, keys: Iterable[str]) -> None:
-        self._known = np.unique(np.fromiter((prefix(k) for k in keys), dtype=np.uint64))
+    def load(self, con: Any) -> None:
+        """The prefixes of every reusable reply in the store, computed by the database: reading millions of hashes
+        as Python strings took seconds and hundreds of MB on resume."""
+        found = con.execute(f"SELECT DISTINCT {PREFIX_SQL} AS p FROM model_calls WHERE error IS NULL AND NOT cached")
+        self._known = np.sort(found.fetchnumpy()["p"].astype(np.uint64))
 
     def add(self, key: str, response: str) -> None:
         self._pending.setdefault(key, response)

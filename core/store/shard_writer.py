@@ -66,8 +66,7 @@ class ShardWriter(StoreWriter):
             self._journal = CallJournal(journal_base(self.directory, writer_id))
             recover_journal(self.directory, self._journal)
             with self.connection() as con:
-                self._cache.load(key for (key,) in con.execute(
-                    "SELECT DISTINCT request_hash FROM model_calls WHERE error IS NULL AND NOT cached").fetchall())
+                self._cache.load(con)
         except BaseException:
             self._lock_file.close()
             raise

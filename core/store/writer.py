@@ -57,8 +57,7 @@ class StoreWriter:
         with self.connection() as con:
             init_schema(con, self.path)
             self._recover(con)
-            self._cache.load(key for (key,) in con.execute(
-                "SELECT DISTINCT request_hash FROM model_calls WHERE error IS NULL AND NOT cached").fetchall())
+            self._cache.load(con)
 
     def _recover(self, con: Any) -> None:
         """Replies a killed run journaled but never committed go into `model_calls`, so they are never paid twice."""
@@ -196,6 +195,9 @@ class StoreWriter:
                 return 0
             try:
                 with self.connection() as con:
+                    # one DuckDB thread: the agents keep the other cores, and the checkpoint on close compresses one
+                    # row group at a time (300k replay items: peak RSS 350 instead of 377 MiB)
+                    con.execute("SET threads = 1")
                     _write(con, taken)
             except BaseException:  # the rows go back to the buffers; their journal segments stay until committed
                 with self._mutex:

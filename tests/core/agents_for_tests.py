@@ -72,6 +72,18 @@ class Sum(Agent):
         return [Total(parents=batch, total=sum(n.value for n in batch), count=len(batch))]
 
 
+class Mean(Agent):
+    """A barrier that raises on an empty batch (its mean is undefined), as a careless plugin's would."""
+
+    name = "testing.mean"
+    consumes = (Number,)
+    produces = (Total,)
+    barrier = True
+
+    def handle(self, batch: list[Number], ctx: Context) -> list[Total]:
+        return [Total(parents=batch, total=sum(n.value for n in batch) // len(batch), count=len(batch))]
+
+
 class SlowSumConfig(AgentConfig):
     delay_s: float = 0.5
 
@@ -154,7 +166,7 @@ def register_message_kinds(register: Callable[[type], None]) -> None:
 
 @hookimpl
 def register_agents(register: Callable[[type], None]) -> None:
-    for agent in (Count, Square, Sum, SlowSum, Draw, Liar, BrokenSource, Countdown):
+    for agent in (Count, Square, Sum, Mean, SlowSum, Draw, Liar, BrokenSource, Countdown):
         register(agent)
 
 

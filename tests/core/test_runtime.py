@@ -41,6 +41,26 @@ def test_rounds_failures_and_barrier(tmp_path: Path, run_campaign) -> None:
     assert summary.agents["square"].failed == 3
 
 
+def test_a_barrier_failing_on_an_empty_batch_leaves_a_failure(tmp_path: Path, run_campaign) -> None:
+    path = write_campaign(tmp_path, """
+        name: empty-barrier
+        agents:
+          - name: count
+            use: testing.count
+            with: {per_round: 3}
+          - name: square
+            use: testing.square
+            with: {fail_multiples_of: 1}
+          - name: mean
+            use: testing.mean
+            inputs: [square]
+    """)
+    summary, store = run_campaign(path)
+    _, failures = query(store, "SELECT agent, error_type, len(parents), input_kind FROM failure WHERE agent = 'mean'")
+    assert failures == [("mean", "ZeroDivisionError", 0, "")]
+    assert summary.agents["mean"].failed == 1
+
+
 def test_target_stops_a_source_early(tmp_path: Path, run_campaign) -> None:
     path = write_campaign(tmp_path, """
         name: target

@@ -1,8 +1,9 @@
 """Kill a debate campaign halfway through its turns and rerun it: the debates go on from their last stored turn,
 no turn that had come back is asked for again, and the statements equal those of an uninterrupted run.
 
-The debaters are served by the local OpenAI-compatible test server (echo answers, 0.5 s latency), which counts the
-completions it serves per prompt.
+The debaters are served by the local OpenAI-compatible test server (echo answers), which counts the completions it
+serves per prompt. Its 1.5 s latency keeps each debate (five turns in a row) going for several of the store's 2 s
+flushes, so that the signal can come when turns are stored and debates are unfinished.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ IN_PROGRESS = ("SELECT count(DISTINCT debate) FROM debate_turn t WHERE NOT EXIST
 
 @pytest.fixture
 def server():
-    fake = FakeOpenAIServer(latency_s=0.5).start()
+    fake = FakeOpenAIServer(latency_s=1.5).start()
     try:
         yield fake
     finally:

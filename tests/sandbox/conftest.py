@@ -49,7 +49,10 @@ def _stray_processes(api) -> list[int]:
         uid = next((line.split()[1] for line in status.splitlines() if line.startswith("Uid:")), "")
         ppid = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "")
         in_dead_container = uid == str(SANDBOX_UID) and "docker" in cgroup and not any(cid in cgroup for cid in live)
-        if in_dead_container or ppid == str(os.getpid()):
+        # Python's own multiprocessing resource tracker (started by `spawn` pools, e.g. selection compare's
+        # workers) lives until the interpreter exits: it is not a leak
+        helper = "multiprocessing.resource_tracker" in _read(f"/proc/{pid}/cmdline")
+        if in_dead_container or (ppid == str(os.getpid()) and not helper):
             stray.append(int(pid))
     return stray
 
