@@ -72,13 +72,10 @@ class Sum(Agent):
         return [Total(parents=batch, total=sum(n.value for n in batch), count=len(batch))]
 
 
-class Mean(Agent):
+class Mean(Sum):
     """A barrier that raises on an empty batch (its mean is undefined), as a careless plugin's would."""
 
     name = "testing.mean"
-    consumes = (Number,)
-    produces = (Total,)
-    barrier = True
 
     def handle(self, batch: list[Number], ctx: Context) -> list[Total]:
         return [Total(parents=batch, total=sum(n.value for n in batch) // len(batch), count=len(batch))]
