@@ -42,6 +42,7 @@ _API = {
     "FileSourceConfig": "synthloom.file_source",
     "messages_from_file": "synthloom.file_source",
     "write_rows": "synthloom.data",
+    "output_folder": "synthloom.data",
     "Row": "synthloom.data",
     "RowError": "synthloom.data",
     "query": "synthloom.store.connection",
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
     from synthloom.backends.registration import BackendType
     from synthloom.cli.model_option import model_options, sampling_options, spec_from_arg
     from synthloom.context import Context
-    from synthloom.data import Row, RowError, read_rows, write_rows
+    from synthloom.data import Row, RowError, output_folder, read_rows, write_rows
     from synthloom.errors import CannotScoreError, ConfigError, ItemError
     from synthloom.file_source import FileSourceConfig, messages_from_file
     from synthloom.hookspecs import hookimpl

@@ -8,6 +8,7 @@ either holds everything or is not there, so an interrupted command never leaves 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -207,13 +208,23 @@ def _write_dataset_folder(rows: list[dict[str, Any]], path: Path) -> Path:
 
     from synthloom.images import decode_image_columns
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with output_folder(path) as tmp:
         decode_image_columns(datasets.Dataset.from_list(rows), path.parent).save_to_disk(str(tmp))
-        if path.exists():
-            shutil.rmtree(path)
+    return path
+
+
+@contextlib.contextmanager
+def output_folder(path: str | Path) -> Iterator[Path]:
+    """A hidden folder beside `path` to write into; it replaces `path` only when the block ends without error, so a
+    killed or failed writer (a training run, an export) never leaves a half-written folder under the real name."""
+    path = Path(os.path.normpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would stay on the published folder
+    try:
+        yield tmp
+        shutil.rmtree(path, ignore_errors=True)
         os.replace(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return path

@@ -7,12 +7,11 @@ half-written model that a scorer running `after:` the trainer would load.
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from synthloom import ConfigError
+from synthloom import ConfigError, output_folder
 from synthloom.plugins.odin.evaluation import Correlations, correlations
 from synthloom.plugins.odin.pairs import Pair, same_response, split
 from synthloom.plugins.odin.trainer import TrainResult, TrainSettings, train
@@ -40,11 +39,8 @@ def fit(pairs: Sequence[Pair], base: str, out: str | Path, settings: TrainSettin
 
     train_pairs, test_pairs = split(usable_pairs(pairs, where), held_out, settings.seed)
     out = Path(os.path.normpath(out))
-    partial = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    result = train(train_pairs, base, partial, settings)
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(partial, out)
+    with output_folder(out) as partial:
+        result = train(train_pairs, base, partial, settings)
     result.out_dir = out
     found = None
     if test_pairs:

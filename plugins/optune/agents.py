@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from pathlib import Path
 
 from pydantic import Field
 
-from synthloom import Agent, AgentConfig, ConfigError, Context, Dropped, Message, OutputPath, Prompt
+from synthloom import (Agent, AgentConfig, ConfigError, Context, Dropped, Message, OutputPath, Prompt,
+                       output_folder)
 from synthloom.plugins.basic.kinds import Judged
 from synthloom.plugins.odin.kinds import Reward
 from synthloom.plugins.optune.kinds import Policy, WeightedPair
@@ -154,11 +154,9 @@ class TrainPolicy(Agent):
         settings = DPOSettings(cfg.beta, cfg.learning_rate, cfg.epochs, cfg.max_steps, cfg.batch_size,
                                cfg.gradient_accumulation, cfg.max_length, ctx.seed)
         out = Path(os.path.normpath(ctx.resolve_path(cfg.out)))
-        partial = out.with_name(f".{out.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        result = train_weighted([p.to_dpo() for p in sorted(batch, key=lambda m: m.id)], str(base), partial, settings)
-        shutil.rmtree(out, ignore_errors=True)
-        os.replace(partial, out)
+        with output_folder(out) as partial:
+            result = train_weighted([p.to_dpo() for p in sorted(batch, key=lambda m: m.id)], str(base), partial,
+                                    settings)
         loss = result.final_loss
         return [Policy(parents=batch, path=str(out), base_model=str(base), iteration=cfg.iteration, pairs=len(batch),
                        steps=result.steps, final_loss=loss if math.isfinite(loss) else None)]

@@ -113,3 +113,19 @@ def test_agent_that_raises_on_everything_fails_items_not_the_campaign(tmp_path: 
     assert "every input of generate failed" in result.stderr
     _, rows = query(tmp_path / "s.duckdb", "SELECT count(*), min(error) FROM failure")
     assert rows[0][0] == 5 and "no replay rule matches" in rows[0][1]
+
+
+def test_an_output_folder_replaces_its_target_only_when_the_writer_succeeds(tmp_path: Path) -> None:
+    from synthloom import output_folder
+
+    target = tmp_path / "model"
+    with output_folder(target) as folder:
+        (folder / "weights").write_text("first")
+    with pytest.raises(RuntimeError), output_folder(target) as folder:
+        (folder / "weights").write_text("half")
+        raise RuntimeError("killed mid-save")
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # no hidden leftover
+    assert (target / "weights").read_text() == "first"
+    with output_folder(target) as folder:
+        (folder / "weights").write_text("second")
+    assert (target / "weights").read_text() == "second"

@@ -8,12 +8,11 @@ agent that runs `after:` it.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from synthloom import Agent, AgentConfig, ConfigError, Context, OutputPath
+from synthloom import Agent, AgentConfig, ConfigError, Context, OutputPath, output_folder
 from synthloom.plugins.kbert.kinds import Pair, TrainedPairModel
 from synthloom.plugins.kbert.prior import Mode
 
@@ -76,11 +75,8 @@ class TrainPairModel(Agent):
         result = fine_tune(model, pairs, epochs=cfg.epochs, batch_size=cfg.batch_size, min_steps=cfg.min_steps,
                            learning_rate=cfg.learning_rate, warmup=cfg.warmup, seed=ctx.seed)
         out = Path(os.path.normpath(ctx.resolve_path(cfg.out)))
-        partial = out.with_name(f".{out.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        model.save(partial)
-        shutil.rmtree(out, ignore_errors=True)
-        os.replace(partial, out)
+        with output_folder(out) as partial:
+            model.save(partial)
         loss = result.final_loss
         return [TrainedPairModel(parents=batch, path=str(out), base_model=cfg.base, use_prior=cfg.use_prior,
                                  prior_mode=cfg.prior_mode, pairs=len(pairs), positives=sum(p.label for p in batch),

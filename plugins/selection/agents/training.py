@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
 from pydantic import Field
 
-from synthloom import Agent, AgentConfig, ConfigError, Context, OutputPath, write_rows
+from synthloom import Agent, AgentConfig, ConfigError, Context, OutputPath, output_folder, write_rows
 from synthloom.plugins.selection.kinds import Selected, TrainedModel
 from synthloom.plugins.selection.prompts import TEMPLATES, TemplateName
 
@@ -65,16 +64,12 @@ class TrainStudent(Agent):
             raise ConfigError(f"agent {ctx.agent!r} trains its model, so the model must use the transformers backend",
                               hint="give the agent a `model:` with `backend: transformers`")
         out = Path(os.path.normpath(ctx.resolve_path(cfg.out)))
-        partial = out.with_name(f".{out.name}.partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        with tempfile.TemporaryDirectory(prefix="synthloom-train-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="synthloom-train-") as scratch, output_folder(out) as partial:
             data = write_rows(rows, Path(scratch) / "selected.jsonl")
             result = train("sft", data, base, partial, max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
                            epochs=cfg.epochs, batch_size=cfg.batch_size,
                            gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length,
                            seed=ctx.seed)
-        shutil.rmtree(out, ignore_errors=True)
-        os.replace(partial, out)
         loss = result.final_loss
         return [TrainedModel(parents=batch, path=str(out), base_model=str(base), samples=len(rows),
                              steps=result.steps, final_loss=loss if math.isfinite(loss) else None)]
