@@ -18,7 +18,7 @@ from synthloom.report.reader import CampaignInfo
 from synthloom.report.samples import SampleSet
 from synthloom.report.samples_html import samples_html
 from synthloom.report.sections import Section
-from synthloom.report.static import CSS, SCRIPT, csp_hash, plotly_js
+from synthloom.report.static import BASIC_TRACES, CSS, SCRIPT, csp_hash, plotly_js
 
 WIDE_TABLE_COLUMNS = 6     # a table with more columns, or with long text, spans the section's width
 LONG_TEXT = 40
@@ -67,7 +67,13 @@ class _Blocks:
         if isinstance(block, str):
             return f'<div class="wide">{Note(block).html()}</div>'
         if isinstance(block, (Plot, dict)) or hasattr(block, "to_plotly_json"):
-            return self._plot(Plot.of(block))
+            plot = Plot.of(block)
+            missing = sorted({trace.get("type", "scatter") for trace in plot.figure["data"]} - BASIC_TRACES)
+            if missing:
+                return self.html(Note(f"a plot of trace type {', '.join(missing)}, which the report's plotly.js "
+                                      f"bundle cannot draw (it draws {', '.join(sorted(BASIC_TRACES))}): build it "
+                                      "from bars or lines", error=True))
+            return self._plot(plot)
         return self.html(Note(f"a section returned {type(block).__name__}, which the report cannot show "
                               "(return plots, tables or text)", error=True))
 
