@@ -1,6 +1,6 @@
 """vLLM's CPU build against transformers on the embedded model (Gemma 3 270M), and the vllm backend's overhead.
 
-    .venv/bin/python benchmarks/vllm_cpu.py [--dtype float32] [--repeats 3] [--ifd-n 64] [--json out.json]
+    .venv/bin/python benchmarks/vllm_cpu.py [--dtype float32] [--repeats 3] [--ifd-n 64] [--threads N] [--json out.json]
 
 Needs vLLM's environment (bash scripts/setup_vllm.sh). Three engines run side by side, each busy only while
 measured: the vllm backend's engine (its worker process), a raw `vllm.LLM` in a helper process of vLLM's
@@ -209,6 +209,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ifd-n", type=int, default=64)
     parser.add_argument("--only", choices=["generation", "ifd"], default=None)
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                        help="torch threads of the transformers side (and so of the Cherry loop); default every "
+                             "core, as vLLM's engine is bound to (the backend's own default keeps one core free)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--raw", nargs=2, metavar=("MODEL", "ENGINE_ARGS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -226,7 +229,9 @@ def main() -> None:
     print(f"load average before: {figures['load average before']}", flush=True)
     vllm_backend = create_vllm(ModelSpec(backend="vllm", model="embedded", dtype=args.dtype, max_model_len=1024))
     figures["vllm load s"], info = timed(vllm_backend.engine.ensure_started)
-    transformers_backend = create_transformers(ModelSpec(model="embedded", dtype=args.dtype, batch_size=16))
+    transformers_backend = create_transformers(ModelSpec(model="embedded", dtype=args.dtype, batch_size=16,
+                                                         threads=args.threads))
+    figures["transformers threads"] = args.threads
     raw = None
     try:
         if args.only in (None, "generation"):
