@@ -1,8 +1,9 @@
 """One agent of a running campaign: its instance, its bounded inbox, its backlog in the store, and its counters.
 
-Memory follows the items in flight, not the campaign's size: an inbox holds at most about `bound` messages
-(producers wait while it is full), and what a resumed campaign still has to do stays in the store, read a chunk at a
-time (`backlog`) as the inbox empties. Barrier agents are the exception: they need every input at once.
+Memory follows the items in flight, not the campaign's size: an inbox holds at most about `bound` messages, and
+about `IMAGE_BOUND` bytes of images (producers wait while it is full), and what a resumed campaign still has to do
+stays in the store, read a chunk at a time (`backlog`) as the inbox empties. Barrier agents are the exception: they
+need every input at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 BARRIER_MARK = "__barrier__"  # the "handled" marker of a barrier agent that has run
 MIN_BOUND = 1024
+# Image bytes an inbox holds before its producers wait: 1,024 messages of photographs would be hundreds of MB. An
+# inbox is never held below one round of full batches, however large the images.
+IMAGE_BOUND = 64 * 2**20
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Node:
         self.concurrency = resolved.spec.concurrency or resolved.cls.concurrency
         self.inbox: deque[Message] = deque()
         self.bound = max(MIN_BOUND, 4 * self.batch_size * self.concurrency)
+        self.image_bytes = 0  # of the messages in the inbox
         self.marks: set[str] = set()  # source rounds and barriers already done (not every handled input: the store)
         self.backlog: Iterator[list[Message]] | None = None
         self.wake = asyncio.Event()
@@ -72,10 +77,18 @@ class Node:
         self.ctx: Context | None = None
 
     def full(self) -> bool:
-        return not self.cls.barrier and len(self.inbox) >= self.bound
+        if self.cls.barrier:
+            return False
+        return len(self.inbox) >= self.bound or (
+            self.image_bytes >= IMAGE_BOUND and len(self.inbox) >= self.batch_size * self.concurrency)
+
+    def put(self, message: Message) -> None:
+        self.inbox.append(message)
+        self.image_bytes += _image_bytes(message)
 
     def take(self, count: int) -> list[Message]:
         batch = [self.inbox.popleft() for _ in range(min(count, len(self.inbox)))]
+        self.image_bytes -= sum(_image_bytes(message) for message in batch)
         self.drained.set()
         return batch
 
@@ -87,6 +100,11 @@ class Node:
         if chunk is None:
             self.backlog = None
             return False
-        self.inbox.extend(chunk)
+        for message in chunk:
+            self.put(message)
         self.stats.received += len(chunk)
         return True
+
+
+def _image_bytes(message: Message) -> int:
+    return sum(len(image.data) for image in message.images() if image.data)

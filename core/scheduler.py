@@ -73,7 +73,7 @@ class Scheduler:
             for name in producer.wiring.downstream:
                 node = self.nodes[name]
                 if node.wiring.accepts(message.kind, producer.name):
-                    node.inbox.append(message)
+                    node.put(message)
                     node.stats.received += 1
                     node.wake.set()
 
