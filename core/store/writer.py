@@ -20,7 +20,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from synthloom.errors import StoreError
 from synthloom.messages import Message
@@ -31,6 +31,10 @@ from synthloom.store.schema import init_schema
 
 TABLES = ("messages", "handled", "model_calls", "sandbox_runs", "blobs")
 BACKPRESSURE = 3  # agents wait while this many times `max_buffered` rows are buffered
+# Image bytes buffered before a flush is due, and agents wait at twice that: a fast campaign over photographs would
+# otherwise buffer all of them between two flushes, and DuckDB holds several times a flush's images until it ends.
+BLOB_FLUSH_BYTES = 32 * 2**20
+BLOB_INSERT_BYTES = 16 * 2**20  # image bytes per INSERT statement
 
 
 class StoreWriter:
@@ -43,6 +47,10 @@ class StoreWriter:
         self.max_buffered = max_buffered
         self._lock_file = self._acquire_lock()
         self._buffers: dict[str, list[Any]] = {t: [] for t in TABLES}
+        self._blob_bytes = 0  # of the buffered blobs
+        # The images this run has stored: a message hands its image on to the messages made from it (the backends
+        # need the bytes), and each would otherwise be buffered and inserted again. About 120 bytes an image.
+        self._blobs_seen: set[str] = set()
         self._mutex = threading.Lock()
         self._drained = threading.Condition(self._mutex)
         self._flush_lock = threading.Lock()
@@ -111,22 +119,28 @@ class StoreWriter:
         """An agent's outputs for some inputs, and the marker that those inputs are handled, as one unit."""
         rows = [(m.id, m.campaign, m.kind, m.agent, m.parents, m.created_at, json.dumps(m.payload()))
                 for m in outputs]
-        blobs = [(img.sha256, img.mime, img.data) for m in outputs for img in m.images() if img.data is not None]
+        images = [img for m in outputs for img in m.images() if img.data is not None]
         handled = [(self.campaign, agent, input_id) for input_id in input_ids]
         with self._mutex:
             self._buffers["messages"].extend(rows)
-            self._buffers["blobs"].extend(blobs)
+            for image in images:
+                if image.sha256 not in self._blobs_seen:
+                    self._blobs_seen.add(image.sha256)
+                    self._buffers["blobs"].append((image.sha256, image.mime, image.data))
+                    self._blob_bytes += len(image.data)
             self._buffers["handled"].extend(handled)
-            if self._pending() >= self.max_buffered:
+            if self._pending() >= self.max_buffered or self._blob_bytes >= BLOB_FLUSH_BYTES:
                 self._wake.set()
             # Backpressure: while a slow flush runs (a checkpoint can take seconds on a busy machine), agents wait
             # here rather than pile up rows, so memory holds at most the flush's rows and this many more.
-            while (self._pending() >= BACKPRESSURE * self.max_buffered and self._error is None
-                   and self._thread is not None and self._thread.is_alive()):
+            while self._full() and self._error is None and self._thread is not None and self._thread.is_alive():
                 self._drained.wait(timeout=1.0)
 
     def _pending(self) -> int:
         return sum(len(b) for b in self._buffers.values())
+
+    def _full(self) -> bool:
+        return self._pending() >= BACKPRESSURE * self.max_buffered or self._blob_bytes >= 2 * BLOB_FLUSH_BYTES
 
     def add_model_calls(self, rows: list[dict[str, Any]]) -> None:
         """Calls, journalled before anyone sees their replies; replies served from the cache are not journalled,
@@ -186,6 +200,7 @@ class StoreWriter:
             with self._mutex:
                 taken = self._buffers
                 self._buffers = {t: [] for t in TABLES}
+                self._blob_bytes = 0
                 self._drained.notify_all()
                 sealed = self._journal.seal()
                 if sealed is not None:
@@ -203,6 +218,7 @@ class StoreWriter:
                 with self._mutex:
                     for table, rows in taken.items():
                         self._buffers[table][:0] = rows
+                    self._blob_bytes = sum(len(data) for _, _, data in self._buffers["blobs"])
                 raise
             self._journal.release(self._sealed)
             self._sealed = []
@@ -251,8 +267,8 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
             con.register("_batch", pa.table({"campaign": c, "agent": a, "input_id": i}))
             con.execute("INSERT INTO handled SELECT * FROM _batch")
             con.unregister("_batch")
-        if taken["blobs"]:
-            s, m, d = zip(*taken["blobs"])
+        for chunk in _by_size(taken["blobs"], BLOB_INSERT_BYTES):
+            s, m, d = zip(*chunk)
             con.register("_batch", pa.table({"sha256": s, "mime": m, "data": pa.array(d, type=pa.binary())}))
             con.execute("INSERT INTO blobs SELECT * FROM _batch ON CONFLICT DO NOTHING")
             con.unregister("_batch")
@@ -266,3 +282,18 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _by_size(blobs: list[tuple[str, str, bytes]], limit: int) -> Iterator[list[tuple[str, str, bytes]]]:
+    """Consecutive runs of blobs of at most `limit` bytes (one blob alone may be larger): DuckDB's INSERT ... ON
+    CONFLICT holds several times its input, so 1,000 photographs in one statement cost a GB."""
+    chunk: list[tuple[str, str, bytes]] = []
+    size = 0
+    for blob in blobs:
+        if chunk and size + len(blob[2]) > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(blob)
+        size += len(blob[2])
+    if chunk:
+        yield chunk
