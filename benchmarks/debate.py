@@ -16,7 +16,7 @@ On a CPU, batching speeds up decoding (memory-bound one row at a time) far more 
 bound either way), so short turns after the reference's long prompts gain less: 64 tokens per turn is the default.
 A one-at-a-time run's rate does not depend on how many debates it runs: `--single-debates 8` makes it quicker.
 
-Usage: python benchmarks/debate.py [--only embedded|server] [--rounds 1] [--max-tokens 64] [--single-debates N].
+Usage: python benchmarks/debate.py [--only embedded|server] [--rounds 1] [--max-tokens 256] [--single-debates N].
 Ends with one line `ratio_<model>=<x>` per model.
 """
 
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["embedded", "server"])
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--max-tokens", type=int, default=64, help="turn and conclusion limit (embedded model)")
+    parser.add_argument("--max-tokens", type=int, default=256, help="turn and conclusion limit (embedded model)")
     parser.add_argument("--single-debates", type=int, default=DEBATES,
                         help="debates in the one-at-a-time run (its rate does not depend on how many)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
