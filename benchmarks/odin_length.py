@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--held-out", type=float, default=0.2)
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--gradient-accumulation", type=int, default=1, help="8-pair steps per optimiser update")
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--max-chars", type=int, default=500, help="only answers up to this many characters")
     parser.add_argument("--max-length", type=int, default=192)
@@ -77,7 +78,8 @@ def main() -> None:
     figures = {}
     for name, weights in (("vanilla", LossWeights(0.0, 0.0, 0.0)), ("odin", LossWeights())):
         settings = TrainSettings(weights=weights, learning_rate=args.learning_rate, epochs=args.epochs,
-                                 max_steps=args.max_steps, max_length=args.max_length, seed=args.seed)
+                                 max_steps=args.max_steps, gradient_accumulation=args.gradient_accumulation,
+                                 max_length=args.max_length, seed=args.seed)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="odin-bench-") as scratch:
             fitted = fit(pairs, base, Path(scratch) / name, settings, args.held_out)

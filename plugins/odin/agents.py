@@ -53,6 +53,7 @@ class TrainConfig(AgentConfig):
     epochs: float = Field(default=3.0, gt=0)
     max_steps: int | None = Field(default=None, ge=1)
     batch_size: int = Field(default=8, ge=1, description="pairs per step; the correlations are over 2x this")
+    gradient_accumulation: int = Field(default=1, ge=1, description="steps per optimiser update (the reference: 16)")
     max_length: int = Field(default=1024, ge=8)
     length_weight: float = Field(default=1.0, ge=0)
     decorrelation_weight: float = Field(default=1.0, ge=0)
@@ -86,7 +87,7 @@ class TrainRewardModel(Agent):
         settings = TrainSettings(
             weights=LossWeights(cfg.length_weight, cfg.decorrelation_weight, cfg.orthogonality_weight, cfg.ranking),
             learning_rate=cfg.learning_rate, epochs=cfg.epochs, max_steps=cfg.max_steps, batch_size=cfg.batch_size,
-            max_length=cfg.max_length, seed=ctx.seed)
+            gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length, seed=ctx.seed)
         base = cfg.base if cfg.base == "embedded" else str(ctx.resolve_path(cfg.base))
         fitted = fit(pairs, base, ctx.resolve_path(cfg.out), settings, cfg.held_out, where=f"agent {ctx.agent!r}")
         found, loss = fitted.correlations, fitted.result.final_loss

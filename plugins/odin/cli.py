@@ -40,6 +40,8 @@ def odin() -> None:
 @click.option("--epochs", type=float, default=3.0, show_default=True)
 @click.option("--max-steps", type=int, default=None, help="Stop after N steps (overrides --epochs).")
 @click.option("--batch-size", type=int, default=8, show_default=True, help="Pairs per step.")
+@click.option("--gradient-accumulation", type=click.IntRange(1), default=1, show_default=True,
+              help="Steps per optimiser update (the reference: 16, so 128 pairs an update).")
 @click.option("--max-length", type=int, default=1024, show_default=True)
 @click.option("--length-weight", type=float, default=1.0, show_default=True, help="lambda of 1 - rho(length head, L).")
 @click.option("--decorrelation-weight", type=float, default=1.0, show_default=True,
@@ -50,7 +52,8 @@ def odin() -> None:
               help="pairwise: the paper's per-pair loss; batch_sum: the released RLHFlow code's.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def train(data_path: Path, model: str, options: tuple[str, ...], out: Path, held_out: float, learning_rate: float,
-          epochs: float, max_steps: int | None, batch_size: int, max_length: int, length_weight: float,
+          epochs: float, max_steps: int | None, batch_size: int, gradient_accumulation: int, max_length: int,
+          length_weight: float,
           decorrelation_weight: float, orthogonality_weight: float, ranking: str, seed: int) -> None:
     """Train the two-head reward model with TRL's RewardTrainer and ODIN's loss; report each head's correlation with
     length on the held-out pairs (all length weights 0 gives the vanilla baseline)."""
@@ -63,7 +66,8 @@ def train(data_path: Path, model: str, options: tuple[str, ...], out: Path, held
         raise synthloom.ConfigError(f"cannot train {model!r}: the backbone must be a transformers model",
                                     where="synthloom odin train --model", hint="give `embedded` or a model folder")
     weights = LossWeights(length_weight, decorrelation_weight, orthogonality_weight, ranking)  # type: ignore[arg-type]
-    settings = TrainSettings(weights, learning_rate, epochs, max_steps, batch_size, max_length=max_length, seed=seed)
+    settings = TrainSettings(weights, learning_rate, epochs, max_steps, batch_size, gradient_accumulation,
+                             max_length=max_length, seed=seed)
     fitted = fit(_pairs(data_path), spec.model, out, settings, held_out, where=str(data_path))
     click.echo(f"trained {fitted.result.steps} step(s) on {fitted.result.pairs} pairs, final loss "
                f"{fitted.result.final_loss:.4f}; model saved to {fitted.result.out_dir}")

@@ -68,7 +68,8 @@ def test_commands_train_eval_and_score(tiny_dir: Path, tmp_path: Path) -> None:
     data = write(tmp_path / "pairs.jsonl", pair_rows())
     runner = CliRunner()
     result = runner.invoke(odin, ["train", "--data", str(data), "--model", str(tiny_dir), "--out", str(tmp_path / "rm"),
-                                  "--max-steps", "2", "--batch-size", "4", "--max-length", "256", "--held-out", "0.3"],
+                                  "--max-steps", "2", "--batch-size", "2", "--gradient-accumulation", "2",
+                                  "--max-length", "256", "--held-out", "0.3"],
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "trained 2 step(s)" in result.output and "quality_pearson" in result.output
@@ -91,7 +92,8 @@ def test_campaign_trains_then_scores_with_the_quality_head(tiny_dir: Path, tmp_p
             {"name": "pairs", "use": "odin.load_pairs",
              "with": {"path": str(write(tmp_path / "p.jsonl", pair_rows()))}},
             {"name": "train", "use": "odin.train", "with": {"out": "rm", "base": str(tiny_dir), "max_steps": 2,
-                                                            "batch_size": 4, "max_length": 256, "held_out": 0.3}},
+                                                            "batch_size": 2, "gradient_accumulation": 2,
+                                                            "max_length": 256, "held_out": 0.3}},
             {"name": "load", "use": "basic.load_jsonl", "with": {"path": str(prompts)}},
             {"name": "generate", "use": "basic.generate", "with": {"samples": 2}},
             {"name": "reward", "use": "odin.reward", "after": ["train"], "with": {"path": "rm"}},
