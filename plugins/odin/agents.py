@@ -59,6 +59,9 @@ class TrainConfig(AgentConfig):
     decorrelation_weight: float = Field(default=1.0, ge=0)
     orthogonality_weight: float = Field(default=1.0, ge=0)
     ranking: Literal["pairwise", "batch_sum"] = "pairwise"
+    readout: Literal["normalized", "raw"] = Field(
+        default="normalized", description="normalized: heads read through mean-centred unit weights (the reference)")
+    readout_scale: float = Field(default=1.0, gt=0, description="multiplies both heads' outputs (docs/odin.md)")
 
 
 class TrainRewardModel(Agent):
@@ -87,7 +90,8 @@ class TrainRewardModel(Agent):
         settings = TrainSettings(
             weights=LossWeights(cfg.length_weight, cfg.decorrelation_weight, cfg.orthogonality_weight, cfg.ranking),
             learning_rate=cfg.learning_rate, epochs=cfg.epochs, max_steps=cfg.max_steps, batch_size=cfg.batch_size,
-            gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length, seed=ctx.seed)
+            gradient_accumulation=cfg.gradient_accumulation, max_length=cfg.max_length, seed=ctx.seed,
+            readout=cfg.readout, readout_scale=cfg.readout_scale)
         base = cfg.base if cfg.base == "embedded" else str(ctx.resolve_path(cfg.base))
         fitted = fit(pairs, base, ctx.resolve_path(cfg.out), settings, cfg.held_out, where=f"agent {ctx.agent!r}")
         found, loss = fitted.correlations, fitted.result.final_loss

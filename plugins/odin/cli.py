@@ -50,11 +50,18 @@ def odin() -> None:
               help="lambda of |cos(w_quality, w_length)|; 0 as in the released RLHFlow code.")
 @click.option("--ranking", type=click.Choice(["pairwise", "batch_sum"]), default="pairwise", show_default=True,
               help="pairwise: the paper's per-pair loss; batch_sum: the released RLHFlow code's.")
+@click.option("--readout", type=click.Choice(["normalized", "raw"]), default="normalized", show_default=True,
+              help="normalized: the heads read the feature through mean-centred, unit-length weights (the "
+                   "reference's --normalized_proj); raw: as trained.")
+@click.option("--readout-scale", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="Multiplies both heads' outputs; raise it for a backbone with a small pooled feature, such as a "
+                   "BERT pooler (docs/odin.md).")
 @click.option("--seed", type=int, default=0, show_default=True)
 def train(data_path: Path, model: str, options: tuple[str, ...], out: Path, held_out: float, learning_rate: float,
           epochs: float, max_steps: int | None, batch_size: int, gradient_accumulation: int, max_length: int,
           length_weight: float,
-          decorrelation_weight: float, orthogonality_weight: float, ranking: str, seed: int) -> None:
+          decorrelation_weight: float, orthogonality_weight: float, ranking: str, readout: str, readout_scale: float,
+          seed: int) -> None:
     """Train the two-head reward model with TRL's RewardTrainer and ODIN's loss; report each head's correlation with
     length on the held-out pairs (all length weights 0 gives the vanilla baseline)."""
     from synthloom.plugins.odin.fit import fit
@@ -67,7 +74,8 @@ def train(data_path: Path, model: str, options: tuple[str, ...], out: Path, held
                                     where="synthloom odin train --model", hint="give `embedded` or a model folder")
     weights = LossWeights(length_weight, decorrelation_weight, orthogonality_weight, ranking)  # type: ignore[arg-type]
     settings = TrainSettings(weights, learning_rate, epochs, max_steps, batch_size, gradient_accumulation,
-                             max_length=max_length, seed=seed)
+                             max_length=max_length, seed=seed, readout=readout,  # type: ignore[arg-type]
+                             readout_scale=readout_scale)
     fitted = fit(_pairs(data_path), spec.model, out, settings, held_out, where=str(data_path))
     click.echo(f"trained {fitted.result.steps} step(s) on {fitted.result.pairs} pairs, final loss "
                f"{fitted.result.final_loss:.4f}; model saved to {fitted.result.out_dir}")

@@ -2,9 +2,13 @@
 
 Its output layer is the two linear heads on the last token's hidden state, without bias, as in ODIN's
 `TwoHeadRewardModel`; saving it gives an ordinary `AutoModelForSequenceClassification` folder, so the trained model
-loads anywhere (logits[:, 0] is the quality reward, logits[:, 1] the length reward). The reference instead scores
-with mean-centred, unit-normalised head weights; here the heads are used as trained, and only the orthogonality
-term reads their normalised directions.
+loads anywhere (logits[:, 0] is the quality reward, logits[:, 1] the length reward).
+
+By default the heads are read as the reference's `--normalized_proj` reads them: each head's weight vector is
+mean-centred and scaled to unit length before it multiplies the feature, so a head can turn but not shrink. The
+correlation terms are blind to a head's scale, and their gradient grows as the head's outputs shrink, so raw heads
+let the decorrelation term flatten the quality head until it no longer ranks (docs/odin.md). The read-out is a
+parametrisation while training and is baked into the saved weights, which keeps the folder an ordinary classifier.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from synthloom import ConfigError
 
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
     import torch
 
 LABELS = {0: "quality", 1: "length"}
+Readout = Literal["normalized", "raw"]
 
 
 def prepare_tokenizer(tokenizer: Any) -> Any:
@@ -49,15 +54,56 @@ def load_backbone(model: str) -> tuple[Any, Any]:
     return network, tokenizer
 
 
-def head(network: Any) -> "torch.Tensor":
-    """The (2, hidden) weight of the output layer: the last linear layer with two outputs."""
+def head_layer(network: Any) -> "torch.nn.Linear":
+    """The output layer: the last linear layer with two outputs."""
     import torch
 
     layers = [m for m in network.modules() if isinstance(m, torch.nn.Linear) and m.out_features == 2]
     if not layers:
         raise ConfigError(f"{type(network).__name__} has no two-output layer to use as ODIN's heads",
                           hint="use a decoder model (Gemma, Llama, Qwen, ...) or a BERT-style encoder")
-    return layers[-1].weight
+    return layers[-1]
+
+
+def head(network: Any) -> "torch.Tensor":
+    """The (2, hidden) weight the heads read the feature with (the normalised one while that read-out trains)."""
+    return head_layer(network).weight
+
+
+def centred_unit(weight: "torch.Tensor") -> "torch.Tensor":
+    """Each row mean-centred over the hidden dimension, then of unit length (the reference's `normalized_proj`)."""
+    import torch.nn.functional as F
+
+    return F.normalize(weight - weight.mean(dim=-1, keepdim=True), dim=-1, eps=1e-8)
+
+
+def use_readout(network: Any, readout: Readout, scale: float = 1.0) -> None:
+    """Train the heads through `readout` (`normalized`: `centred_unit` of their raw weights), times `scale`.
+
+    `scale` exists for backbones whose pooled feature is small: the correlation terms' gradient grows as the
+    outputs' spread shrinks, and a BERT pooler's feature (norm about 1.2; a unit head's outputs spread 0.03 across
+    responses) makes it 30 times the ranking loss's, so every clipped update serves the correlations. A decoder's
+    last hidden state, which the reference reads, is far larger and needs none."""
+    import torch
+    from torch.nn.utils import parametrize
+
+    if readout == "raw" and scale == 1.0:
+        return
+
+    class HeadReadout(torch.nn.Module):
+        def forward(self, weight: torch.Tensor) -> torch.Tensor:
+            return scale * (centred_unit(weight) if readout == "normalized" else weight)
+
+    parametrize.register_parametrization(head_layer(network), "weight", HeadReadout())
+
+
+def bake_readout(network: Any) -> None:
+    """Store the weights the heads read with as the plain weights, so the saved folder needs no parametrisation."""
+    from torch.nn.utils import parametrize
+
+    layer = head_layer(network)
+    if parametrize.is_parametrized(layer, "weight"):
+        parametrize.remove_parametrizations(layer, "weight", leave_parametrized=True)
 
 
 def response_tokens(tokenizer: Any, texts: Sequence[str]) -> list[int]:

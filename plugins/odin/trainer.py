@@ -15,6 +15,7 @@ from typing import Any, Iterator, Sequence
 
 from synthloom import ConfigError, training
 from synthloom.plugins.odin.losses import LossWeights, odin_loss
+from synthloom.plugins.odin.model import Readout
 from synthloom.plugins.odin.pairs import Pair
 
 LENGTH_COLUMNS = ("chosen_length", "rejected_length")
@@ -35,6 +36,8 @@ class TrainSettings:
     max_length: int = 1024
     weight_decay: float = 0.1
     seed: int = 0
+    readout: Readout = "normalized"
+    readout_scale: float = 1.0
 
 
 @dataclass
@@ -101,9 +104,10 @@ def train(pairs: Sequence[Pair], model: str, out: str | Path,
     import torch
     from trl import RewardConfig
 
-    from synthloom.plugins.odin.model import load_backbone, response_tokens
+    from synthloom.plugins.odin.model import bake_readout, load_backbone, response_tokens, use_readout
 
     network, tokenizer = load_backbone(model)
+    use_readout(network, settings.readout, settings.readout_scale)
     rows = [{**p.row(), "chosen_length": c, "rejected_length": r} for p, c, r in
             zip(pairs, response_tokens(tokenizer, [p.chosen for p in pairs]),
                 response_tokens(tokenizer, [p.rejected for p in pairs]))]
@@ -123,6 +127,7 @@ def train(pairs: Sequence[Pair], model: str, out: str | Path,
         raise ConfigError(f"all {len(rows)} training pair(s) are longer than max_length ({settings.max_length} "
                           "tokens), which TRL's RewardTrainer leaves out", hint="raise max_length")
     trainer.train()
+    bake_readout(network)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
     losses = [float(entry["loss"]) for entry in trainer.state.log_history if "loss" in entry]

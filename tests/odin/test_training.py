@@ -8,13 +8,14 @@ import math
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from click.testing import CliRunner
 
 from synthloom import ConfigError, run_campaign
 from synthloom.plugins.odin.cli import odin
 from synthloom.plugins.odin.fit import fit
-from synthloom.plugins.odin.model import RewardModel
+from synthloom.plugins.odin.model import RewardModel, bake_readout, head, use_readout
 from synthloom.plugins.odin.pairs import Pair
 from synthloom.plugins.odin.trainer import TrainSettings
 from synthloom.store import query
@@ -46,11 +47,31 @@ def test_fit_saves_a_two_head_model_and_measures_its_heads(tiny_dir: Path, tmp_p
     assert not (tmp_path / ".rm.partial").exists()
     model = RewardModel(tmp_path / "rm")
     assert model.network.config.num_labels == 2 and model.network.config.id2label == {0: "quality", 1: "length"}
+    weights = head(model.network)  # the reference's read-out, baked into a plain classifier's weights
+    assert torch.allclose(weights.mean(-1), torch.zeros(2), atol=1e-6)
+    assert torch.allclose(weights.norm(dim=-1), torch.ones(2), atol=1e-5)
     rewards = model.score([p.prompt for p in pairs[:3]], [p.chosen for p in pairs[:3]])
     assert len(rewards.quality) == len(rewards.length) == 3 and rewards.tokens[0] > 0
     found = fitted.correlations
     assert found is not None and found.pairs == fitted.held_out >= 2
     assert found.longer_chosen == 1.0 and -1 <= found.quality_pearson <= 1  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("readout, scale", [("normalized", 3.0), ("raw", 2.0), ("raw", 1.0)])
+def test_the_heads_are_read_through_the_readout_and_saved_as_read(readout: str, scale: float) -> None:
+    from torch.nn.utils import parametrize
+
+    torch.manual_seed(0)
+    network = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 2, bias=False))
+    raw = network[1].weight.detach().clone()
+    use_readout(network, readout, scale)  # type: ignore[arg-type]
+    read = raw - raw.mean(-1, keepdim=True) if readout == "normalized" else raw
+    expected = scale * (read / read.norm(dim=-1, keepdim=True) if readout == "normalized" else read)
+    features = torch.randn(5, 8)
+    assert torch.allclose(network(features), network[0](features) @ expected.T, atol=1e-5)
+    assert parametrize.is_parametrized(network[1]) == (readout == "normalized" or scale != 1.0)
+    bake_readout(network)
+    assert not parametrize.is_parametrized(network[1]) and torch.allclose(network[1].weight, expected, atol=1e-6)
 
 
 def test_pairs_without_a_preference_are_refused(tiny_dir: Path, tmp_path: Path) -> None:
