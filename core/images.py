@@ -108,15 +108,14 @@ def externalize(value: Any, out: Path, *, embed: bool) -> Any:
     `datasets` folders, the layout of the `datasets` Image feature), or written once into the folder
     `<out stem>_images/` beside `out` and named by its path relative to `out`'s folder (JSON and JSONL)."""
     if isinstance(value, Image):
-        if value.data is None:
-            raise ValueError(f"image {value.sha256[:12]} was loaded without its bytes; load it with its blobs")
+        data = value.require_data()
         if embed:
-            return {"bytes": value.data, "path": file_name(value)}
+            return {"bytes": data, "path": file_name(value)}
         folder = out.parent / f"{out.stem}_images"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / file_name(value)
         if not target.exists():
-            target.write_bytes(value.data)
+            target.write_bytes(data)
         return f"{folder.name}/{target.name}"
     if isinstance(value, dict):
         return {k: externalize(v, out, embed=embed) for k, v in value.items()}

@@ -26,8 +26,8 @@ def _now() -> datetime:
 class Image(BaseModel):
     """An image carried by a message.
 
-    Rows keep only the content hash; the bytes go once into the store's `blobs` table, however many messages refer
-    to them. `data` is present on the message that introduces the image and on messages loaded with their blobs.
+    Rows keep only the content hash; the bytes go once into a file beside the store, however many messages refer to
+    them. `data` is present on the message that introduces the image and on messages read back from the store.
     `width` and `height` (pixels) are set by `synthloom.images.load_image`, so that SQL can see an image's size
     without decoding it.
     """
@@ -44,10 +44,16 @@ class Image(BaseModel):
     def from_bytes(cls, data: bytes, mime: str = "image/png") -> "Image":
         return cls(sha256=hashlib.sha256(data).hexdigest(), mime=mime, data=data)
 
-    def data_url(self) -> str:
+    def require_data(self) -> bytes:
+        """The image's bytes; an image read back without them lost its file (a store moved without its folder)."""
         if self.data is None:
-            raise ValueError(f"image {self.sha256[:12]} was loaded without its bytes; load it with Store.blob()")
-        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode()}"
+            raise ValueError(f"image {self.sha256[:12]} has no bytes: read messages back with "
+                             "synthloom.store.load_messages, and keep the store's image folder (<store>.images/) "
+                             "beside it")
+        return self.data
+
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.require_data()).decode()}"
 
 
 class Message(BaseModel):

@@ -16,7 +16,8 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 def sql(query: str, store: str, fmt: str) -> None:
     """Run QUERY read-only against STORE. Tables: messages, model_calls, sandbox_runs, handled, campaigns,
-    blobs, kinds; plus one typed view per message kind (dots become underscores)."""
+    images, kinds; the view blobs (images with their bytes, read from the store's image folder); plus one typed view
+    per message kind (dots become underscores)."""
     from synthloom.store import query as run_query
 
     columns, rows = run_query(store, query)

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from synthloom.errors import ConfigError, StoreError
 from synthloom.store.connection import reading
-from synthloom.store.schema import SCHEMA_VERSION
+from synthloom.store.schema import READABLE_VERSIONS, SCHEMA_VERSION
 
 FINISHED = "finished"
 
@@ -101,6 +101,6 @@ def _check_schema(con: Any, path: Path) -> None:
                          hint="give --store the DuckDB file a campaign wrote (`store:` in the campaign file)")
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version = row[0] if row else None
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise StoreError(f"store {str(path)!r} has schema version {version!r}; this synthloom reads {SCHEMA_VERSION!r}",
                          hint="report it with the synthloom version that wrote it")

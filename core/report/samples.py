@@ -80,7 +80,7 @@ def _images(con: Any, shas: list[str]) -> dict[str, str]:
     urls, spent = {}, 0
     for sha, mime, size in con.execute("SELECT sha256, mime, octet_length(data) FROM blobs WHERE sha256 IN "
                                        "(SELECT unnest(?)) ORDER BY sha256", [shas]).fetchall():
-        if mime not in IMAGE_MIMES or spent + size > IMAGE_BUDGET:
+        if size is None or mime not in IMAGE_MIMES or spent + size > IMAGE_BUDGET:  # None: its file is missing
             continue
         data = con.execute("SELECT data FROM blobs WHERE sha256 = ?", [sha]).fetchone()[0]
         urls[sha] = f"data:{mime};base64,{base64.b64encode(data).decode()}"

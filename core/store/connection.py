@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from synthloom.errors import StoreError
+from synthloom.store.image_files import expose
 
 _PATH_LOCKS: dict[str, threading.RLock] = {}
 _PATH_LOCKS_GUARD = threading.Lock()
@@ -96,6 +97,9 @@ def _attach(duckdb: Any, path: Path, read_only: bool) -> Any:
         literal = str(path).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS store ({'READ_ONLY' if read_only else f'ROW_GROUP_SIZE {ROW_GROUP_SIZE}'})")
         con.execute("USE store")
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'store' "
+                       "AND table_name = 'images'").fetchall()[0][0]:
+            expose(con, path)
     except BaseException:
         con.close()
         raise

@@ -8,7 +8,10 @@ from typing import Any
 
 from synthloom.errors import StoreError
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+# Version 3 moved image bytes out of the `blobs` table into files beside the store (`image_files`); a version 2 store
+# is still read (its `blobs` table has the bytes) and is migrated when a campaign next writes it.
+READABLE_VERSIONS = ("2", SCHEMA_VERSION)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -27,7 +30,7 @@ CREATE TABLE IF NOT EXISTS model_calls (
 CREATE TABLE IF NOT EXISTS sandbox_runs (
     campaign VARCHAR, agent VARCHAR, code_hash VARCHAR, entrypoint VARCHAR, inputs JSON, outcomes JSON,
     duration_ms DOUBLE, created_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS blobs (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, data BLOB);
+CREATE TABLE IF NOT EXISTS images (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, size BIGINT);
 CREATE TABLE IF NOT EXISTS kinds (kind VARCHAR PRIMARY KEY, view VARCHAR, json_schema JSON);
 """
 def init_schema(con: Any, path: str | Path) -> None:
@@ -36,7 +39,9 @@ def init_schema(con: Any, path: str | Path) -> None:
     if "meta" in tables:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = row[0] if row else None
-        if version != SCHEMA_VERSION:
+        if version == "2":
+            _migrate_images(con, path)
+        elif version != SCHEMA_VERSION:
             raise StoreError(
                 f"store {str(path)!r} has schema version {version!r}; this synthloom uses {SCHEMA_VERSION!r}",
                 hint="write this campaign to a new store (--store or `store:` in the campaign), or use the "
@@ -47,6 +52,27 @@ def init_schema(con: Any, path: str | Path) -> None:
                          hint="choose another store path")
     con.execute(SCHEMA)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [SCHEMA_VERSION])
+
+
+def _migrate_images(con: Any, path: str | Path) -> None:
+    """Version 2 to 3: each stored image's bytes into its file, then its row into `images`, in one transaction with
+    dropping `blobs` and the version change (an interrupted migration leaves a version 2 store and some files)."""
+    from synthloom.store.image_files import ImageFiles
+
+    files = ImageFiles(path)
+    rows: list[tuple[str, str, int]] = []
+    cursor = con.execute("SELECT sha256, mime, data FROM blobs")
+    while chunk := cursor.fetchmany(64):
+        for sha256, mime, data in chunk:
+            files.put(sha256, data)
+            rows.append((sha256, mime, len(data)))
+    con.execute("BEGIN")
+    con.execute("CREATE TABLE images (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, size BIGINT)")
+    if rows:
+        con.executemany("INSERT INTO images VALUES (?, ?, ?)", rows)
+    con.execute("DROP TABLE blobs")
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
+    con.execute("COMMIT")
 
 
 def view_name(kind: str) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from synthloom.errors import StoreError
-from synthloom.store.schema import SCHEMA_VERSION
+from synthloom.store.schema import READABLE_VERSIONS, SCHEMA_VERSION
 
 FORMAT = "synthloom-shards"
 MARKER = "synthloom-shards.json"
@@ -91,7 +91,7 @@ def read_marker(directory: Path) -> dict[str, Any]:
     if not isinstance(found, dict) or found.get("format") != FORMAT:
         raise StoreError(f"{str(marker)!r} does not describe a synthloom shard directory",
                          hint="give --store a shard directory a Ray run wrote")
-    if found.get("schema_version") != SCHEMA_VERSION:
+    if found.get("schema_version") not in READABLE_VERSIONS:  # shards kept their layout from version 2 to 3
         raise StoreError(f"shard directory {str(directory)!r} has schema version {found.get('schema_version')!r}; "
                          f"this synthloom uses {SCHEMA_VERSION!r}",
                          hint="write this campaign to a new store, or use the synthloom version that created it")

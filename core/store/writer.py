@@ -20,21 +20,18 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from synthloom.errors import StoreError
 from synthloom.messages import Message
 from synthloom.store.call_cache import CallCache, reusable
 from synthloom.store.connection import opened
+from synthloom.store.image_files import ImageFiles
 from synthloom.store.journal import CallJournal
 from synthloom.store.schema import init_schema
 
-TABLES = ("messages", "handled", "model_calls", "sandbox_runs", "blobs")
+TABLES = ("messages", "handled", "model_calls", "sandbox_runs", "images")
 BACKPRESSURE = 3  # agents wait while this many times `max_buffered` rows are buffered
-# Image bytes buffered before a flush is due, and agents wait at twice that: a fast campaign over photographs would
-# otherwise buffer all of them between two flushes, and DuckDB holds several times a flush's images until it ends.
-BLOB_FLUSH_BYTES = 32 * 2**20
-BLOB_INSERT_BYTES = 16 * 2**20  # image bytes per INSERT statement
 
 
 class StoreWriter:
@@ -47,10 +44,10 @@ class StoreWriter:
         self.max_buffered = max_buffered
         self._lock_file = self._acquire_lock()
         self._buffers: dict[str, list[Any]] = {t: [] for t in TABLES}
-        self._blob_bytes = 0  # of the buffered blobs
+        self.images = ImageFiles(self.path)
         # The images this run has stored: a message hands its image on to the messages made from it (the backends
-        # need the bytes), and each would otherwise be buffered and inserted again. About 120 bytes an image.
-        self._blobs_seen: set[str] = set()
+        # need the bytes), and each would otherwise be written and recorded again. About 120 bytes an image.
+        self._images_seen: set[str] = set()
         self._mutex = threading.Lock()
         self._drained = threading.Condition(self._mutex)
         self._flush_lock = threading.Lock()
@@ -119,17 +116,20 @@ class StoreWriter:
         """An agent's outputs for some inputs, and the marker that those inputs are handled, as one unit."""
         rows = [(m.id, m.campaign, m.kind, m.agent, m.parents, m.created_at, json.dumps(m.payload()))
                 for m in outputs]
-        images = [img for m in outputs for img in m.images() if img.data is not None]
+        # An image's file is written before any message that refers to it is committed, and is never held here.
+        images = [img for m in outputs for img in m.images() if img.data is not None
+                  and img.sha256 not in self._images_seen]
+        for image in images:
+            self.images.put(image.sha256, image.data)  # type: ignore[arg-type]
         handled = [(self.campaign, agent, input_id) for input_id in input_ids]
         with self._mutex:
             self._buffers["messages"].extend(rows)
             for image in images:
-                if image.sha256 not in self._blobs_seen:
-                    self._blobs_seen.add(image.sha256)
-                    self._buffers["blobs"].append((image.sha256, image.mime, image.data))
-                    self._blob_bytes += len(image.data)
+                if image.sha256 not in self._images_seen:
+                    self._images_seen.add(image.sha256)
+                    self._buffers["images"].append((image.sha256, image.mime, len(image.data)))  # type: ignore[arg-type]
             self._buffers["handled"].extend(handled)
-            if self._pending() >= self.max_buffered or self._blob_bytes >= BLOB_FLUSH_BYTES:
+            if self._pending() >= self.max_buffered:
                 self._wake.set()
             # Backpressure: while a slow flush runs (a checkpoint can take seconds on a busy machine), agents wait
             # here rather than pile up rows, so memory holds at most the flush's rows and this many more.
@@ -140,7 +140,7 @@ class StoreWriter:
         return sum(len(b) for b in self._buffers.values())
 
     def _full(self) -> bool:
-        return self._pending() >= BACKPRESSURE * self.max_buffered or self._blob_bytes >= 2 * BLOB_FLUSH_BYTES
+        return self._pending() >= BACKPRESSURE * self.max_buffered
 
     def add_model_calls(self, rows: list[dict[str, Any]]) -> None:
         """Calls, journalled before anyone sees their replies; replies served from the cache are not journalled,
@@ -200,7 +200,6 @@ class StoreWriter:
             with self._mutex:
                 taken = self._buffers
                 self._buffers = {t: [] for t in TABLES}
-                self._blob_bytes = 0
                 self._drained.notify_all()
                 sealed = self._journal.seal()
                 if sealed is not None:
@@ -218,7 +217,6 @@ class StoreWriter:
                 with self._mutex:
                     for table, rows in taken.items():
                         self._buffers[table][:0] = rows
-                    self._blob_bytes = sum(len(data) for _, _, data in self._buffers["blobs"])
                 raise
             self._journal.release(self._sealed)
             self._sealed = []
@@ -267,10 +265,10 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
             con.register("_batch", pa.table({"campaign": c, "agent": a, "input_id": i}))
             con.execute("INSERT INTO handled SELECT * FROM _batch")
             con.unregister("_batch")
-        for chunk in _by_size(taken["blobs"], BLOB_INSERT_BYTES):
-            s, m, d = zip(*chunk)
-            con.register("_batch", pa.table({"sha256": s, "mime": m, "data": pa.array(d, type=pa.binary())}))
-            con.execute("INSERT INTO blobs SELECT * FROM _batch ON CONFLICT DO NOTHING")
+        if taken["images"]:
+            s, m, n = zip(*taken["images"])
+            con.register("_batch", pa.table({"sha256": s, "mime": m, "size": pa.array(n, type=pa.int64())}))
+            con.execute("INSERT INTO images SELECT * FROM _batch ON CONFLICT DO NOTHING")
             con.unregister("_batch")
         for name in ("model_calls", "sandbox_runs"):
             if taken[name]:
@@ -283,17 +281,3 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
         con.execute("ROLLBACK")
         raise
 
-
-def _by_size(blobs: list[tuple[str, str, bytes]], limit: int) -> Iterator[list[tuple[str, str, bytes]]]:
-    """Consecutive runs of blobs of at most `limit` bytes (one blob alone may be larger): DuckDB's INSERT ... ON
-    CONFLICT holds several times its input, so 1,000 photographs in one statement cost a GB."""
-    chunk: list[tuple[str, str, bytes]] = []
-    size = 0
-    for blob in blobs:
-        if chunk and size + len(blob[2]) > limit:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(blob)
-        size += len(blob[2])
-    if chunk:
-        yield chunk
