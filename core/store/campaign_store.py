@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from synthloom.errors import ConfigError
 from synthloom.messages import Message
-from synthloom.store.rows import MESSAGE_COLUMNS, message_from_row, with_blobs
+from synthloom.store.rows import MESSAGE_COLUMNS, blob_reader, message_from_row, with_blobs
 from synthloom.store.schema import view_name, view_sql
 from synthloom.store.writer import StoreWriter
 
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from synthloom.campaign import Campaign
 
 BACKLOG_CHUNK = 2_000  # stored messages read at a time when a resumed campaign refills an inbox
+# Image bytes a refill reads at most (a chunk's messages are then handed over in groups of about this much): 2,000
+# stored messages of 2 MB photographs would otherwise be 4 GB read at once, past the inbox's own bound.
+BACKLOG_IMAGE_BYTES = 32 * 2**20
+BACKLOG_IMAGE_GROUP = 64  # messages whose images are read in one query
 
 
 def _utc_now() -> datetime:
@@ -118,11 +122,12 @@ class CampaignStore:
             return dict(con.execute("SELECT agent, count(*) FROM messages WHERE campaign = ? AND kind <> 'failure' "
                                     "GROUP BY agent", [self.name]).fetchall())
 
-    def backlog(self, agent: str, kinds: list[str], producers: list[str],
-                chunk: int = BACKLOG_CHUNK) -> Iterator[list[Message]]:
+    def backlog(self, agent: str, kinds: list[str], producers: list[str], chunk: int = BACKLOG_CHUNK,
+                image_bytes: int = BACKLOG_IMAGE_BYTES) -> Iterator[list[Message]]:
         """The messages stored before this run that `agent` accepts but has not handled, oldest first, a chunk at a
-        time: each chunk is read on demand, on a short connection (other processes can read the store between
-        two), so that resuming a campaign of millions holds only what is in flight."""
+        time (and, for messages with images, about `image_bytes` of them at a time): each is read on demand, on a
+        short connection (other processes can read the store between two), so that resuming a campaign of millions
+        holds only what is in flight."""
         if not kinds or not producers:
             return
         after: tuple[Any, str] | None = None
@@ -137,11 +142,30 @@ class CampaignStore:
                     f"AND created_at <= ? {keyset}"
                     "AND NOT EXISTS (SELECT 1 FROM handled h WHERE h.campaign = m.campaign AND h.agent = ? "
                     "AND h.input_id = m.id) ORDER BY created_at, id LIMIT ?", params).fetchall()
-                known = with_blobs(con, [row for row in rows if row[1] in self.kinds])
             if not rows:
                 return
             after = (rows[-1][5], rows[-1][0])
-            yield [message_from_row(row, self.kinds) for row in known]
+            yield from self._with_images([row for row in rows if row[1] in self.kinds], image_bytes)
+
+    def _with_images(self, rows: list[tuple[Any, ...]], budget: int) -> Iterator[list[Message]]:
+        """`rows` as messages, handed over in groups of about `budget` image bytes (all at once when they carry no
+        image), each group's images read only when the group before it has been taken."""
+        def read(shas: list[str]) -> dict[str, bytes]:
+            with self._read() as con:
+                return blob_reader(con)(shas)
+
+        group: list[Message] = []
+        size = 0
+        for start in range(0, len(rows), BACKLOG_IMAGE_GROUP):
+            messages = [message_from_row(row, self.kinds)
+                        for row in with_blobs(rows[start:start + BACKLOG_IMAGE_GROUP], read)]
+            group += messages
+            size += sum(len(image.data) for message in messages for image in message.images() if image.data)
+            if size >= budget:
+                yield group
+                group, size = [], 0
+        if group:
+            yield group
 
     def existing(self, ids: list[str]) -> set[str]:
         """Which of these message ids the store already holds (a source re-running a round a kill cut short)."""
@@ -183,5 +207,5 @@ def load_messages(path: str | Path, kind: str, kinds: Mapping[str, type[Message]
         sql += " AND agent = ?"
         params.append(agent)
     with reading(path) as con:
-        rows = with_blobs(con, con.execute(sql + " ORDER BY id", params).fetchall())
+        rows = with_blobs(con.execute(sql + " ORDER BY id", params).fetchall(), blob_reader(con))
     return [message_from_row(row, kinds) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from synthloom.messages import Message, Record
 
@@ -26,18 +26,24 @@ def message_from_row(row: tuple[Any, ...], kinds: Mapping[str, type[Message]]) -
     return cls.model_validate({**data, **base, "kind": kind})
 
 
-def with_blobs(con: Any, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """`rows` (MESSAGE_COLUMNS) with the bytes of every image they refer to put back from `blobs`, so that messages
-    read from the store (a resumed campaign's backlog, an export) can be shown to a model or written out."""
+def with_blobs(rows: list[tuple[Any, ...]], read: Callable[[list[str]], dict[str, bytes]]) -> list[tuple[Any, ...]]:
+    """`rows` (MESSAGE_COLUMNS) with the bytes of every image they refer to put back (`read` maps hashes to bytes,
+    and is called only when a row refers to an image), so that messages read from the store (a resumed campaign's
+    backlog, an export) can be shown to a model or written out."""
     payloads = [json.loads(row[6]) if isinstance(row[6], str) else row[6] for row in rows]
     refs = [ref for payload in payloads for ref in image_dicts(payload)]
     if not refs:
         return rows
-    shas = sorted({ref["sha256"] for ref in refs})
-    data = dict(con.execute("SELECT sha256, data FROM blobs WHERE sha256 IN (SELECT unnest(?))", [shas]).fetchall())
+    data = read(sorted({ref["sha256"] for ref in refs}))
     for ref in refs:
         ref["data"] = data.get(ref["sha256"])
     return [(*row[:6], payload) for row, payload in zip(rows, payloads)]
+
+
+def blob_reader(con: Any) -> Callable[[list[str]], dict[str, bytes]]:
+    """Image bytes by hash, through an open connection (the `blobs` view or table)."""
+    return lambda shas: dict(con.execute("SELECT sha256, data FROM blobs WHERE sha256 IN (SELECT unnest(?))",
+                                         [shas]).fetchall())
 
 
 def image_dicts(value: Any) -> Iterator[dict[str, Any]]:

@@ -103,3 +103,27 @@ def test_a_store_of_an_unknown_version_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(StoreError, match="schema version '9'"):
         StoreWriter(store, "c")
+
+
+def test_a_resumed_backlog_of_photographs_is_handed_over_a_group_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    from synthloom.campaign import Campaign
+    from synthloom.store import campaign_store
+
+    monkeypatch.setattr(campaign_store, "BACKLOG_IMAGE_GROUP", 2)  # images read 2 messages at a time
+    store = tmp_path / "s.duckdb"
+    pictures = _pictures(7, 1000)
+    writer = StoreWriter(store, "c")
+    writer.add_outputs("draw", [], pictures)
+    writer.add_outputs("caption", [p.id for p in pictures[:1]], [])  # the first one is handled already
+    writer.close()
+    campaign = Campaign.model_validate({"name": "c", "agents": [{"name": "caption", "use": "x"}]})
+    resumed = campaign_store.CampaignStore(store, campaign, {"testing.picture": Picture})
+    resumed.open({})
+    try:
+        groups = list(resumed.backlog("caption", ["testing.picture"], ["draw"], image_bytes=2500))
+        at_once = list(resumed.backlog("caption", ["testing.picture"], ["draw"], image_bytes=10**9))
+    finally:
+        resumed.close("stopped")
+    # 6 left to do: groups close once 2,500 image bytes are read, which 2 messages of 1,000 bytes do not reach
+    assert [len(g) for g in groups] == [4, 2] and [len(g) for g in at_once] == [6]
+    assert [m.image.data for g in groups for m in g] == [p.image.data for p in pictures[1:]]
