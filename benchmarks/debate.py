@@ -141,6 +141,9 @@ def main() -> None:
                         help="debates in the one-at-a-time run (its rate does not depend on how many)")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     args = parser.parse_args()
+    if args.single_debates < 2 or args.single_debates % 2:
+        parser.error(f"--single-debates must be an even number of at least 2, not {args.single_debates}: each topic "
+                     "is debated from both sides")
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     if args.only in (None, "server"):
