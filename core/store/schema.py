@@ -13,7 +13,8 @@ SCHEMA_VERSION = "3"
 # is still read (its `blobs` table has the bytes) and is migrated when a campaign next writes it.
 READABLE_VERSIONS = ("2", SCHEMA_VERSION)
 
-SCHEMA = """
+IMAGES_TABLE = "CREATE TABLE IF NOT EXISTS images (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, size BIGINT);"
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS campaigns (
     name VARCHAR PRIMARY KEY, config JSON, config_hash VARCHAR, status VARCHAR,
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS model_calls (
 CREATE TABLE IF NOT EXISTS sandbox_runs (
     campaign VARCHAR, agent VARCHAR, code_hash VARCHAR, entrypoint VARCHAR, inputs JSON, outcomes JSON,
     duration_ms DOUBLE, created_at TIMESTAMP);
-CREATE TABLE IF NOT EXISTS images (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, size BIGINT);
+{IMAGES_TABLE}
 CREATE TABLE IF NOT EXISTS kinds (kind VARCHAR PRIMARY KEY, view VARCHAR, json_schema JSON);
 """
 def init_schema(con: Any, path: str | Path) -> None:
@@ -67,7 +68,7 @@ def _migrate_images(con: Any, path: str | Path) -> None:
             files.put(sha256, data)
             rows.append((sha256, mime, len(data)))
     con.execute("BEGIN")
-    con.execute("CREATE TABLE images (sha256 VARCHAR PRIMARY KEY, mime VARCHAR, size BIGINT)")
+    con.execute(IMAGES_TABLE)
     if rows:
         con.executemany("INSERT INTO images VALUES (?, ?, ?)", rows)
     con.execute("DROP TABLE blobs")
