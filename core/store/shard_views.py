@@ -46,6 +46,8 @@ def open_views(directory: str | Path) -> Any:
     try:
         for table in shards.TABLES:
             con.execute(f"CREATE VIEW {table} AS {_select(table, shards.glob(directory, table))}")
+        # a store file's `images` table (its `blobs` is a view over image files); here the bytes are in the shards
+        con.execute("CREATE VIEW images AS SELECT sha256, mime, octet_length(data)::BIGINT AS size FROM blobs")
         for table in ("campaigns", "kinds"):
             path = shards.campaign_file(directory, table)
             source = _select(table, str(path)) if path.exists() else _empty(table)

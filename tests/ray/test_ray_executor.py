@@ -100,8 +100,8 @@ def test_barriers_threads_loops_failures_and_images_match_too(tmp_path: Path, ra
     summary, shards = _ray(campaign, tmp_path)
     assert summary.outcome == "finished_with_failures" and summary.failed == 3  # 0, 7 and 14 refuse to square
     assert _unbatched(content(shards)) == _unbatched(content(local))
-    blobs = "SELECT sha256, mime, data FROM blobs ORDER BY 1"
-    assert query(shards, blobs)[1] == query(local, blobs)[1] and query(local, blobs)[1]
+    for images in ("SELECT sha256, mime, data FROM blobs ORDER BY 1", "SELECT * FROM images ORDER BY 1"):
+        assert query(shards, images)[1] == query(local, images)[1] and query(local, images)[1]
 
 
 def test_a_killed_worker_s_batch_is_redone_without_duplicates_or_paying_twice(tmp_path: Path,
