@@ -78,11 +78,13 @@ def _images(con: Any, shas: list[str]) -> dict[str, str]:
     if not shas:
         return {}
     urls, spent = {}, 0
-    for sha, mime, size in con.execute("SELECT sha256, mime, octet_length(data) FROM blobs WHERE sha256 IN "
+    for sha, mime, size in con.execute("SELECT sha256, mime, size FROM images WHERE sha256 IN "
                                        "(SELECT unnest(?)) ORDER BY sha256", [shas]).fetchall():
-        if size is None or mime not in IMAGE_MIMES or spent + size > IMAGE_BUDGET:  # None: its file is missing
+        if mime not in IMAGE_MIMES or spent + size > IMAGE_BUDGET:
             continue
         data = con.execute("SELECT data FROM blobs WHERE sha256 = ?", [sha]).fetchone()[0]
+        if data is None:  # its file is missing (a store copied without its image folder)
+            continue
         urls[sha] = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         spent += size
     return urls

@@ -97,9 +97,10 @@ def _attach(duckdb: Any, path: Path, read_only: bool) -> Any:
         literal = str(path).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS store ({'READ_ONLY' if read_only else f'ROW_GROUP_SIZE {ROW_GROUP_SIZE}'})")
         con.execute("USE store")
-        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'store' "
-                       "AND table_name = 'images'").fetchall()[0][0]:
-            expose(con, path)
+        tables = {row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'store' "
+            "AND table_name IN ('images', 'blobs')").fetchall()}
+        expose(con, path, tables)
     except BaseException:
         con.close()
         raise

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 VIEW_SQL = "CREATE TEMP VIEW blobs AS SELECT sha256, mime, synthloom_image_bytes(sha256) AS data FROM images"
+SIZES_SQL = "CREATE TEMP VIEW images AS SELECT sha256, mime, octet_length(data)::BIGINT AS size FROM blobs"
 
 
 def folder_of(store: str | Path) -> Path:
@@ -55,8 +56,13 @@ class ImageFiles:
             return None
 
 
-def expose(con: Any, store: str | Path) -> None:
-    """Give a connection to a store file the `blobs` view (hash, MIME type, bytes), reading bytes from the files."""
-    files = ImageFiles(store)
-    con.create_function("synthloom_image_bytes", files.get, ["VARCHAR"], "BLOB", null_handling="special")
-    con.execute(VIEW_SQL)
+def expose(con: Any, store: str | Path, tables: set[str]) -> None:
+    """Give a connection to a store file both image relations every store has: `images` (hash, MIME type, size) and
+    `blobs` (hash, MIME type, bytes). A version 3 store has the table `images`, and `blobs` reads the files; a
+    version 2 store, read before its migration, has the table `blobs`, and `images` is derived from it."""
+    if "images" in tables:
+        files = ImageFiles(store)
+        con.create_function("synthloom_image_bytes", files.get, ["VARCHAR"], "BLOB", null_handling="special")
+        con.execute(VIEW_SQL)
+    elif "blobs" in tables:
+        con.execute(SIZES_SQL)

@@ -61,16 +61,18 @@ def _migrate_images(con: Any, path: str | Path) -> None:
     from synthloom.store.image_files import ImageFiles
 
     files = ImageFiles(path)
-    rows: list[tuple[str, str, int]] = []
+    shas, mimes, sizes = [], [], []
     cursor = con.execute("SELECT sha256, mime, data FROM blobs")
     while chunk := cursor.fetchmany(64):
         for sha256, mime, data in chunk:
             files.put(sha256, data)
-            rows.append((sha256, mime, len(data)))
+            shas.append(sha256)
+            mimes.append(mime)
+            sizes.append(len(data))
     con.execute("BEGIN")
+    con.execute("DROP VIEW IF EXISTS temp.main.images")  # this connection's view of the version 2 table
     con.execute(IMAGES_TABLE)
-    if rows:
-        con.executemany("INSERT INTO images VALUES (?, ?, ?)", rows)
+    con.execute("INSERT INTO images SELECT unnest(?), unnest(?), unnest(?)", [shas, mimes, sizes])
     con.execute("DROP TABLE blobs")
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
     con.execute("COMMIT")

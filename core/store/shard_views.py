@@ -16,6 +16,7 @@ from typing import Any
 
 from synthloom.messages import Message
 from synthloom.store import shards
+from synthloom.store.image_files import SIZES_SQL
 from synthloom.store.schema import SCHEMA_VERSION, view_sql
 
 _JSON_COLUMNS = {"messages": ("payload",), "model_calls": ("request", "response"),
@@ -46,8 +47,7 @@ def open_views(directory: str | Path) -> Any:
     try:
         for table in shards.TABLES:
             con.execute(f"CREATE VIEW {table} AS {_select(table, shards.glob(directory, table))}")
-        # a store file's `images` table (its `blobs` is a view over image files); here the bytes are in the shards
-        con.execute("CREATE VIEW images AS SELECT sha256, mime, octet_length(data)::BIGINT AS size FROM blobs")
+        con.execute(SIZES_SQL)  # the bytes are in the shards' `blobs`, and `images` is derived, as in a version 2 store
         for table in ("campaigns", "kinds"):
             path = shards.campaign_file(directory, table)
             source = _select(table, str(path)) if path.exists() else _empty(table)

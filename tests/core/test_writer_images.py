@@ -86,6 +86,7 @@ def test_a_version_2_store_is_read_as_it_is_and_migrated_when_written(tmp_path: 
     _version_2_store(store, images)
     expected = sorted((i.sha256, i.data) for i in images)
     assert sorted(query(store, "SELECT sha256, data FROM blobs")[1]) == expected  # read-only: untouched
+    assert sorted(query(store, "SELECT sha256, size FROM images")[1]) == sorted((i.sha256, 500) for i in images)
     assert not folder_of(store).exists()
     StoreWriter(store, "c").close()
     assert query(store, "SELECT value FROM meta WHERE key = 'schema_version'")[1] == [("3",)]
