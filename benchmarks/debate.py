@@ -12,8 +12,9 @@ Two models: the embedded one (transformers, this machine's CPU; short turns) and
 The rate is over the steady state: from the moment the last debate was opened (both ways open every debate
 first; batched, that first batch also loads the model) to the end, so both are measured on the same turns; the
 rate over the whole run is printed too.
-On a CPU, batching speeds up decoding (memory-bound one row at a time) far more than reading the prompt (compute-
-bound either way), so short turns after the reference's long prompts gain less: 64 tokens per turn is the default.
+On a CPU, batching speeds up decoding (memory-bound one row at a time) and not reading the prompt (compute-bound
+either way); the transcript each turn reads grows with the turns' length, so on this machine 256-token turns (the
+default) gained 3.5x, and at the plugin's 800-token turns the batched rate fell to a fifth (docs/debate.md).
 A one-at-a-time run's rate does not depend on how many debates it runs: `--single-debates 8` makes it quicker.
 
 Usage: python benchmarks/debate.py [--only embedded|server] [--rounds 1] [--max-tokens 256] [--single-debates N].

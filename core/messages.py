@@ -100,6 +100,11 @@ class Message(BaseModel):
         return cls.model_fields["kind"].default
 
 
+def carried_bytes(message: Message) -> int:
+    """The bytes of the images a message carries (what it weighs in an inbox or a resumed backlog)."""
+    return sum(len(image.data) for image in message.images() if image.data)
+
+
 @functools.cache
 def _image_fields(cls: type[BaseModel]) -> tuple[str, ...]:
     """The fields whose type can hold an image: the store asks every message for its images, and walking every

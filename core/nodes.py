@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from synthloom.agents import Agent
 from synthloom.graph import Wiring
-from synthloom.messages import Message
+from synthloom.messages import Message, carried_bytes
 from synthloom.model_client import CallRow
 from synthloom.summary import AgentSummary
 
@@ -84,11 +84,11 @@ class Node:
 
     def put(self, message: Message) -> None:
         self.inbox.append(message)
-        self.image_bytes += _image_bytes(message)
+        self.image_bytes += carried_bytes(message)
 
     def take(self, count: int) -> list[Message]:
         batch = [self.inbox.popleft() for _ in range(min(count, len(self.inbox)))]
-        self.image_bytes -= sum(_image_bytes(message) for message in batch)
+        self.image_bytes -= sum(carried_bytes(message) for message in batch)
         self.drained.set()
         return batch
 
@@ -105,6 +105,3 @@ class Node:
         self.stats.received += len(chunk)
         return True
 
-
-def _image_bytes(message: Message) -> int:
-    return sum(len(image.data) for image in message.images() if image.data)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from synthloom.errors import ConfigError
-from synthloom.messages import Message
+from synthloom.messages import Message, carried_bytes
 from synthloom.store.rows import MESSAGE_COLUMNS, blob_reader, message_from_row, with_blobs
 from synthloom.store.schema import view_name, view_sql
 from synthloom.store.writer import StoreWriter
@@ -160,7 +160,7 @@ class CampaignStore:
             messages = [message_from_row(row, self.kinds)
                         for row in with_blobs(rows[start:start + BACKLOG_IMAGE_GROUP], read)]
             group += messages
-            size += sum(len(image.data) for message in messages for image in message.images() if image.data)
+            size += sum(carried_bytes(message) for message in messages)
             if size >= budget:
                 yield group
                 group, size = [], 0

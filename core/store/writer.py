@@ -133,14 +133,12 @@ class StoreWriter:
                 self._wake.set()
             # Backpressure: while a slow flush runs (a checkpoint can take seconds on a busy machine), agents wait
             # here rather than pile up rows, so memory holds at most the flush's rows and this many more.
-            while self._full() and self._error is None and self._thread is not None and self._thread.is_alive():
+            while (self._pending() >= BACKPRESSURE * self.max_buffered and self._error is None
+                   and self._thread is not None and self._thread.is_alive()):
                 self._drained.wait(timeout=1.0)
 
     def _pending(self) -> int:
         return sum(len(b) for b in self._buffers.values())
-
-    def _full(self) -> bool:
-        return self._pending() >= BACKPRESSURE * self.max_buffered
 
     def add_model_calls(self, rows: list[dict[str, Any]]) -> None:
         """Calls, journalled before anyone sees their replies; replies served from the cache are not journalled,
@@ -280,4 +278,3 @@ def _write(con: Any, taken: dict[str, list[Any]]) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-

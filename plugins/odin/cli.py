@@ -59,9 +59,8 @@ def odin() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def train(data_path: Path, model: str, options: tuple[str, ...], out: Path, held_out: float, learning_rate: float,
           epochs: float, max_steps: int | None, batch_size: int, gradient_accumulation: int, max_length: int,
-          length_weight: float,
-          decorrelation_weight: float, orthogonality_weight: float, ranking: str, readout: str, readout_scale: float,
-          seed: int) -> None:
+          length_weight: float, decorrelation_weight: float, orthogonality_weight: float, ranking: str, readout: str,
+          readout_scale: float, seed: int) -> None:
     """Train the two-head reward model with TRL's RewardTrainer and ODIN's loss; report each head's correlation with
     length on the held-out pairs (all length weights 0 gives the vanilla baseline)."""
     from synthloom.plugins.odin.fit import fit

@@ -5,10 +5,10 @@ Its output layer is the two linear heads on the last token's hidden state, witho
 loads anywhere (logits[:, 0] is the quality reward, logits[:, 1] the length reward).
 
 By default the heads are read as the reference's `--normalized_proj` reads them: each head's weight vector is
-mean-centred and scaled to unit length before it multiplies the feature, so a head can turn but not shrink. The
-correlation terms are blind to a head's scale, and their gradient grows as the head's outputs shrink, so raw heads
-let the decorrelation term flatten the quality head until it no longer ranks (docs/odin.md). The read-out is a
-parametrisation while training and is baked into the saved weights, which keeps the folder an ordinary classifier.
+mean-centred and scaled to unit length before it multiplies the feature, so a head can turn but not grow or shrink;
+`readout_scale` then sets the outputs' scale (see `use_readout` for why a small backbone feature needs it). The
+read-out is a parametrisation while training and is baked into the saved weights, which keeps the folder an ordinary
+classifier.
 """
 
 from __future__ import annotations
