@@ -44,7 +44,7 @@ def kind_fields(con: Any, campaign: str) -> list[KindFields]:
     columns: dict[str, list[tuple[str, str]]] = {}
     if views:
         rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
-                           "WHERE table_name IN (SELECT unnest(?)) ORDER BY table_name, ordinal_position",
+                           "WHERE table_catalog = current_database() AND table_name IN (SELECT unnest(?)) ORDER BY table_name, ordinal_position",
                            [list(views.values())]).fetchall()
         for table, column, data_type in rows:
             if column not in BASE_COLUMNS:

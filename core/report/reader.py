@@ -95,7 +95,8 @@ def _campaign_config(text: str | None) -> dict[str, Any]:
 
 
 def _check_schema(con: Any, path: Path) -> None:
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables "
+                                           "WHERE table_catalog = current_database()").fetchall()}
     if "meta" not in tables:
         raise StoreError(f"{str(path)!r} is not a synthloom store (tables: {sorted(tables) or 'none'})",
                          hint="give --store the DuckDB file a campaign wrote (`store:` in the campaign file)")

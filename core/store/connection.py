@@ -9,15 +9,19 @@ the file locked. A second campaign writing the same store is refused by a lock f
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import itertools
 import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from synthloom.errors import StoreError
 from synthloom.store.image_files import expose
+
+T = TypeVar("T")
 
 _PATH_LOCKS: dict[str, threading.RLock] = {}
 _PATH_LOCKS_GUARD = threading.Lock()
@@ -34,14 +38,70 @@ def path_lock(path: str | Path) -> threading.RLock:
 
 @contextlib.contextmanager
 def opened(path: str | Path, *, read_only: bool, wait_s: float = 30.0) -> Iterator[Any]:
-    """A connection for the duration of a `with` block, under the file's lock, closed afterwards so that other
-    processes can open the file in between."""
+    """A connection for the duration of a `with` block, under the file's lock; the file is released afterwards so
+    that other processes can open it in between.
+
+    The file is attached to this process's one in-memory DuckDB (`_hub`) and detached again: a new DuckDB instance
+    costs about 45 ms to start, and the writer opens the store at every flush."""
+    path = _existing(Path(path), read_only)
     with path_lock(path):
-        con = connect(path, read_only=read_only, wait_s=wait_s)
+        if path.is_dir():
+            con = connect(path, read_only=read_only, wait_s=wait_s)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        key = os.path.realpath(path)
+        attached = _ATTACHED.get(key)
+        if attached is None:
+            alias = _wait_unlocked(path, wait_s, lambda: _attach_to_hub(path, read_only))
+            _ATTACHED[key] = attached = [alias, read_only, 0]
+        elif attached[1] and not read_only:
+            raise StoreError(f"store {str(path)!r} is open read-only in this thread and cannot be written inside it",
+                             hint="close the read-only connection first")
+        attached[2] += 1
+        con = _hub().cursor()
         try:
+            con.execute(f"USE {attached[0]}")
+            expose(con, path, _image_tables(con))
             yield con
         finally:
             con.close()
+            attached[2] -= 1
+            if attached[2] == 0:
+                del _ATTACHED[key]
+                detaching = _hub().cursor()
+                try:
+                    detaching.execute(f"DETACH {attached[0]}")
+                finally:
+                    detaching.close()
+
+
+# realpath -> [alias, read_only, depth]: a thread that opens a store again inside `opened` reuses its attachment
+_ATTACHED: dict[str, list[Any]] = {}
+_HUB: list[Any] = []  # [pid, connection]: a forked child starts its own
+_ALIASES = itertools.count()
+
+
+def _hub() -> Any:
+    import duckdb
+
+    with _PATH_LOCKS_GUARD:
+        if not _HUB or _HUB[0] != os.getpid():
+            _HUB[:] = [os.getpid(), duckdb.connect()]
+            atexit.register(_HUB[1].close)
+        return _HUB[1]
+
+
+def _attach_to_hub(path: Path, read_only: bool) -> str:
+    alias = f"store_{next(_ALIASES)}"
+    con = _hub().cursor()
+    try:
+        con.execute(f"ATTACH {_literal(path)} AS {alias} ({_attach_options(read_only)})")
+    finally:
+        con.close()
+    return alias
 
 
 LOCK_MARKERS = ("lock", "Conflicting lock", "being used by another process", "Could not set lock")
@@ -58,18 +118,29 @@ def connect(path: str | Path, *, read_only: bool, wait_s: float = 30.0) -> Any:
     Parquet files (`shard_views`), so every reader queries both kinds of store alike."""
     import duckdb
 
-    path = Path(path)
-    if read_only and not path.exists():
-        raise StoreError(f"store {str(path)!r} does not exist", hint="run a campaign first, or check --store")
+    path = _existing(Path(path), read_only)
     if path.is_dir():
         from synthloom.store.shard_views import open_views
 
         return open_views(path)
+    return _wait_unlocked(path, wait_s, lambda: _own_connection(duckdb, path, read_only))
+
+
+def _existing(path: Path, read_only: bool) -> Path:
+    if read_only and not path.exists():
+        raise StoreError(f"store {str(path)!r} does not exist", hint="run a campaign first, or check --store")
+    return path
+
+
+def _wait_unlocked(path: Path, wait_s: float, attempt: Callable[[], T]) -> T:
+    """`attempt()`, again while another process holds DuckDB's file lock, up to `wait_s`."""
+    import duckdb
+
     deadline = time.monotonic() + wait_s
     delay = 0.02
     while True:
         try:
-            return _attach(duckdb, path, read_only)
+            return attempt()
         except duckdb.Error as error:
             if _is_lock_error(error) and time.monotonic() < deadline:
                 time.sleep(delay)
@@ -89,22 +160,32 @@ group of every table is compressed again. With a small group that costs a tenth 
 simulated run of 560k messages and 280k calls: slowest close 0.43 s instead of 2.2 s, peak RSS 251 instead of 363 MiB)."""
 
 
-def _attach(duckdb: Any, path: Path, read_only: bool) -> Any:
-    """The store, attached as the default database of a fresh connection: ATTACH is where DuckDB takes the row group
-    size, which is not stored in the file."""
+def _own_connection(duckdb: Any, path: Path, read_only: bool) -> Any:
+    """A DuckDB instance of its own with the store attached as its default database."""
     con = duckdb.connect()
     try:
-        literal = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{literal}' AS store ({'READ_ONLY' if read_only else f'ROW_GROUP_SIZE {ROW_GROUP_SIZE}'})")
+        con.execute(f"ATTACH {_literal(path)} AS store ({_attach_options(read_only)})")
         con.execute("USE store")
-        tables = {row[0] for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'store' "
-            "AND table_name IN ('images', 'blobs')").fetchall()}
-        expose(con, path, tables)
+        expose(con, path, _image_tables(con))
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _attach_options(read_only: bool) -> str:
+    """ATTACH is where DuckDB takes the row group size, which is not stored in the file."""
+    return "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
+
+
+def _image_tables(con: Any) -> set[str]:
+    return {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name IN ('images', 'blobs')").fetchall()}
 
 
 def reading(path: str | Path, wait_s: float = 30.0) -> contextlib.AbstractContextManager[Any]:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-VIEW_SQL = "CREATE TEMP VIEW blobs AS SELECT sha256, mime, synthloom_image_bytes(sha256) AS data FROM images"
+VIEW_SQL = "CREATE TEMP VIEW blobs AS SELECT sha256, mime, synthloom_image_bytes({folder}, sha256) AS data FROM images"
 SIZES_SQL = "CREATE TEMP VIEW images AS SELECT sha256, mime, octet_length(data)::BIGINT AS size FROM blobs"
 
 
@@ -48,12 +48,16 @@ class ImageFiles:
 
     def get(self, sha256: str | None) -> bytes | None:
         """The bytes, or None where the file is missing (a store copied without its image folder)."""
-        if sha256 is None:
-            return None
-        try:
-            return self.path(sha256).read_bytes()
-        except FileNotFoundError:
-            return None
+        return _read(str(self.folder), sha256)
+
+
+def _read(folder: str, sha256: str | None) -> bytes | None:
+    if sha256 is None:
+        return None
+    try:
+        return (Path(folder) / sha256[:2] / sha256).read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def expose(con: Any, store: str | Path, tables: set[str]) -> None:
@@ -61,8 +65,13 @@ def expose(con: Any, store: str | Path, tables: set[str]) -> None:
     `blobs` (hash, MIME type, bytes). A version 3 store has the table `images`, and `blobs` reads the files; a
     version 2 store, read before its migration, has the table `blobs`, and `images` is derived from it."""
     if "images" in tables:
-        files = ImageFiles(store)
-        con.create_function("synthloom_image_bytes", files.get, ["VARCHAR"], "BLOB", null_handling="special")
-        con.execute(VIEW_SQL)
+        import duckdb
+
+        try:  # once per DuckDB instance: functions belong to the database, not to the connection
+            con.create_function("synthloom_image_bytes", _read, ["VARCHAR", "VARCHAR"], "BLOB",
+                                null_handling="special")
+        except duckdb.CatalogException:
+            pass
+        con.execute(VIEW_SQL.format(folder="'" + str(folder_of(store)).replace("'", "''") + "'"))
     elif "blobs" in tables:
         con.execute(SIZES_SQL)

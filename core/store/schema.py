@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS kinds (kind VARCHAR PRIMARY KEY, view VARCHAR, json_s
 """
 def init_schema(con: Any, path: str | Path) -> None:
     """Create the tables, or check that an existing store has our schema version."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = current_database()").fetchall()}
     if "meta" in tables:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = row[0] if row else None
