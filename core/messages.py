@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from synthloom.compact_json import compact_encoder
+
 ID_LENGTH = 24
 
 
@@ -87,6 +89,10 @@ class Message(BaseModel):
     def payload(self) -> dict[str, Any]:
         """The kind-specific fields, as JSON-ready data (images as references)."""
         return self.model_dump(mode="json", exclude=set(self.BASE_FIELDS))
+
+    def payload_json(self) -> str:
+        """`payload()` as the JSON text the store keeps, serialised by pydantic in one step."""
+        return self.model_dump_json(exclude=set(self.BASE_FIELDS))
 
     def images(self) -> list[Image]:
         """Every image reachable from this message's fields, for the store to save once by hash."""
@@ -180,12 +186,16 @@ class Record(Message):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-_HASH_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+_ENCODE_FOR_HASH = compact_encoder(sort_keys=True, default=str)
+_STRING = json.encoder.encode_basestring  # how _ENCODE_FOR_HASH writes a string
 
 
 def stable_hash(value: Any, length: int = ID_LENGTH) -> str:
     """A short hex digest of JSON-serialisable data, independent of dict ordering."""
-    blob = _HASH_ENCODER.encode(value)
+    return _digest(_ENCODE_FOR_HASH(value), length)
+
+
+def _digest(blob: str, length: int) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
@@ -196,5 +206,9 @@ def derive_id(campaign: str, agent: str, config_hash: str, kind: str, parents: l
     `ordinal` numbers the messages one agent emits for one set of parents (or, for sources, within a round), so it
     does not depend on how inputs were batched.
     """
-    return stable_hash([campaign, agent, config_hash, kind, sorted(parents), ordinal, salt])
+    # stable_hash([campaign, agent, config_hash, kind, sorted(parents), ordinal, salt]), the same bytes written
+    # directly: every message takes this path, and the general encoder was a tenth of a replay campaign's time
+    listed = ",".join(map(_STRING, sorted(parents)))
+    return _digest(f"[{_STRING(campaign)},{_STRING(agent)},{_STRING(config_hash)},{_STRING(kind)},[{listed}],"
+                   f"{int(ordinal)},{_STRING(salt)}]", ID_LENGTH)
 

@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from synthloom.compact_json import compact_encoder
+
 SEALED = ".sealed-"
 
 
@@ -36,7 +38,7 @@ class CallJournal:
         """A batch of calls, one line each, in one write: a torn line can only be the last one, and is skipped on
         replay."""
         if rows:
-            lines = "".join(_ENCODER.encode(row) + "\n" for row in rows)
+            lines = "".join(_ENCODE(row) + "\n" for row in rows)
             os.write(self._fd, lines.encode("utf-8", "surrogatepass"))
 
     def sync(self) -> None:
@@ -92,4 +94,4 @@ def _encode(value: Any) -> str:
     raise TypeError(f"cannot journal {type(value).__name__}")
 
 
-_ENCODER = json.JSONEncoder(default=_encode, ensure_ascii=False, separators=(",", ":"))
+_ENCODE = compact_encoder(default=_encode)

@@ -13,7 +13,6 @@ writer id (`AGENT.INDEX`), so the replies the dead process was paid for answer t
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,7 +80,7 @@ class ShardWriter(StoreWriter):
         """Outputs and the markers that their inputs are handled, committed together; returns the ticket for
         `wait_durable`."""
         messages = [{"id": m.id, "campaign": m.campaign, "kind": m.kind, "agent": m.agent, "parents": m.parents,
-                     "created_at": _naive(m.created_at), "payload": json.dumps(m.payload())} for m in outputs]
+                     "created_at": _naive(m.created_at), "payload": m.payload_json()} for m in outputs]
         images = [{"sha256": image.sha256, "mime": image.mime, "data": image.data}
                   for m in outputs for image in m.images() if image.data is not None]
         with self._mutex:

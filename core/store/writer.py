@@ -109,7 +109,7 @@ class StoreWriter:
 
     def add_outputs(self, agent: str, input_ids: list[str], outputs: list[Message]) -> None:
         """An agent's outputs for some inputs, and the marker that those inputs are handled, as one unit."""
-        rows = [(m.id, m.campaign, m.kind, m.agent, m.parents, m.created_at, json.dumps(m.payload()))
+        rows = [(m.id, m.campaign, m.kind, m.agent, m.parents, m.created_at, m.payload_json())
                 for m in outputs]
         # An image's file is written before any message that refers to it is committed, and is never held here.
         images = [img for m in outputs for img in m.images() if img.data is not None

@@ -24,6 +24,19 @@ def test_rules_expand_groups_and_cycle_replies_for_n() -> None:
     assert _ask(backend, "nothing").error.startswith("no replay rule matches")
 
 
+@pytest.mark.parametrize(("match", "reply", "prompt", "expected"), [
+    (r"(?s)^(.{0,12})", "echo: \\1", "a prompt longer than twelve", "echo: a prompt lon"),
+    (r"x (?P<n>\d+) (\w+)", "\\g<n>-\\2\\n\\g<0>", "say x 42 words here", "42-words\nx 42 words"),
+    (r"z*", "[\\g<0>]", "abc", "[]"),
+])
+def test_replies_expand_as_python_does(match: str, reply: str, prompt: str, expected: str) -> None:
+    import re
+
+    assert re.compile(match, re.S).search(prompt).expand(reply) == expected  # the reference: Match.expand
+    backend = create(ModelSpec(backend="replay", rules=[{"match": match, "reply": reply}]))
+    assert _ask(backend, prompt).generations[0].text == expected
+
+
 def test_recorded_file_answers_by_prompt(tmp_path: Path) -> None:
     recorded = tmp_path / "recorded.jsonl"
     recorded.write_text(json.dumps({"prompt": "hello", "response": "recorded hi"}) + "\n")

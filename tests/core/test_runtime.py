@@ -83,6 +83,17 @@ def test_ids_are_deterministic_across_runs(tmp_path: Path, run_campaign) -> None
     assert query(first, sql)[1] == query(second, sql)[1]
 
 
+@pytest.mark.parametrize("parents", [[], ["b", "a"], ['q"uote', "back\\slash", "\u00e9\u2028\x01", "\ud800"]])
+def test_ids_hash_the_documented_list(parents: list[str]) -> None:
+    """A store written by an earlier synthloom resumes only if its ids are derived as they were: the hash of the
+    JSON list (campaign, agent, configuration hash, kind, sorted parents, ordinal, salt)."""
+    from synthloom.messages import derive_id, stable_hash
+
+    fields = ("camp\u00e4ign", 'ag"ent', "c0nf", "kind.x")
+    for ordinal, salt in ((0, ""), (12, "round-3\n")):
+        assert derive_id(*fields, parents, ordinal, salt) == stable_hash([*fields, sorted(parents), ordinal, salt])
+
+
 def test_rerun_on_a_finished_store_adds_nothing(tmp_path: Path, run_campaign) -> None:
     path = write_campaign(tmp_path, COUNT_SQUARE_SUM)
     _, store = run_campaign(path)
