@@ -13,10 +13,12 @@ stored messages it has not handled yet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from synthloom.budget import Budget
 from synthloom.context import Context
@@ -36,6 +38,23 @@ if TYPE_CHECKING:
     from synthloom.store.writer import StoreWriter
 
 LINGER_S = 0.02
+
+
+GC_GENERATION0 = 50_000
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic collector, run every 50,000 new containers rather than every 700, for the campaign: each
+    item makes dozens of short-lived ones (messages, requests, rows), and with the default the collector took a
+    tenth of a replay campaign's time (0.44 s of 5,000 items against 0.12 s), most of it full collections walking
+    every object the plugins loaded. Objects freed by reference counting, nearly all of them, are unaffected."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], GC_GENERATION0), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 class Runtime:
@@ -137,7 +156,7 @@ class Runtime:
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
         try:
-            with self.executor_plan.session():
+            with self.executor_plan.session(), _fewer_collections():
                 return loop.run_until_complete(main)
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -54,16 +54,21 @@ class CallCache:
     def lookup(self, keys: list[str], fetch: Callable[[list[str]], dict[str, str]]) -> dict[str, str]:
         """The stored reply of each key that has one; `fetch(keys)` reads candidates from the store."""
         found = {k: self._pending[k] for k in keys if k in self._pending}
-        candidates = [k for k in keys if k not in found and self._maybe(prefix(k))]
+        rest = [k for k in keys if k not in found]
+        candidates = [k for k, maybe in zip(rest, self._maybe([prefix(k) for k in rest])) if maybe]
         if candidates:
             found.update(fetch(candidates))
         return found
 
-    def _maybe(self, value: int) -> bool:
-        if value in self._recent:
-            return True
-        index = int(np.searchsorted(self._known, np.uint64(value)))
-        return index < len(self._known) and int(self._known[index]) == value
+    def _maybe(self, values: list[int]) -> list[bool]:
+        """Whether each prefix may be stored, in one search for the batch: NumPy lets go of the GIL in each call,
+        and one call per key let the writer's thread take it for milliseconds at a time."""
+        if not values:
+            return []
+        wanted = np.fromiter(values, dtype=np.uint64, count=len(values))
+        index = np.minimum(np.searchsorted(self._known, wanted), max(len(self._known) - 1, 0))
+        stored = (self._known[index] == wanted) if len(self._known) else np.zeros(len(values), dtype=bool)
+        return [hit or value in self._recent for hit, value in zip(stored.tolist(), values)]
 
     def __len__(self) -> int:
         return len(self._known) + len(self._recent) + len(self._pending)
