@@ -50,13 +50,15 @@ def check_readable(path: Path, what: str = "data file") -> None:
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) per line, None for a line that is not UTF-8, so that one bad byte costs one line."""
+    """(line number, text) per line, None for a line that is not UTF-8, so that one bad byte costs one line. Read as
+    they are used: a prompt file of a million lines held at once was 100 MB of a campaign's peak."""
     check_readable(path)
-    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
-        try:
-            yield number, raw.decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            yield number, None
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                yield number, raw.removesuffix(b"\n").decode("utf-8").rstrip("\r")
+            except UnicodeDecodeError:
+                yield number, None
 
 
 def read_rows(path: str | Path, *, tolerant: bool = False, objects: bool = True) -> Iterator[Row | RowError]:

@@ -93,7 +93,7 @@ class CampaignStore:
     def session(self) -> Iterator[None]:
         """Share one connection between the reads inside the block (opening one costs milliseconds)."""
         assert self.writer is not None, "open() the store first"
-        with self.writer.connection() as con:
+        with self.writer.connection(scan=True) as con:
             self._con = con
             try:
                 yield
@@ -104,7 +104,7 @@ class CampaignStore:
         if self._con is not None:
             return contextlib.nullcontext(self._con)
         assert self.writer is not None, "open() the store first"
-        return self.writer.connection()
+        return self.writer.connection(scan=True)
 
     def marks(self) -> dict[str, set[str]]:
         """Per agent, the markers of source rounds and barrier runs done in earlier runs. (Which inputs an agent

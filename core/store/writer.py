@@ -1,4 +1,4 @@
-"""The one writer of a campaign's store: buffers rows in memory and appends them in Arrow batches.
+"""The one writer of a campaign's store: buffers rows in memory and appends them in batches of NumPy columns.
 
 Model calls are also journaled the moment they return (see `journal`), so that a reply paid for survives a kill
 that comes before the next flush.
@@ -59,7 +59,7 @@ class StoreWriter:
         self._sealed: list[Path] = []
         self.rows_written = 0
         self._journal = CallJournal(self.path)
-        with self.connection() as con:
+        with self.connection(scan=True) as con:
             init_schema(con, self.path)
             self._recover(con)
             self._cache.load(con)
@@ -97,9 +97,10 @@ class StoreWriter:
         handle.flush()
         return handle
 
-    def connection(self) -> Any:
-        """A short-lived read-write connection (see the concurrency rule in synthloom.store.connection)."""
-        return opened(self.path, read_only=False)
+    def connection(self, scan: bool = False) -> Any:
+        """A short-lived read-write connection (see the concurrency rule in synthloom.store.connection); `scan` for
+        reads of much of the store."""
+        return opened(self.path, read_only=False, scan=scan)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="synthloom-store-writer", daemon=True)
