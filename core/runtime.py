@@ -70,11 +70,13 @@ class Runtime:
         self.progress_factory = progress
         self.exports: list[ExportResult] = []
         self.executor_plan = executor or LocalPlan()
-        # the kinds this campaign's agents exchange: each gets a typed view, and reading the JSON schema of every
-        # registered kind cost a tenth of a second at each start
+        # the kinds of the plugins this campaign uses (a plugin's documented queries name all its views): each gets
+        # a typed view, and reading the JSON schema of every registered kind cost a tenth of a second at each start
         used = {Failure.kind_name(), Dropped.kind_name()}.union(
             *(node.wiring.produces | node.wiring.consumes for node in self.nodes.values()))
-        kinds = {kind: cls for kind, cls in registry.kinds.items() if kind in used}
+        plugins = {kind.partition(".")[0] for kind in used if "." in kind}
+        kinds = {kind: cls for kind, cls in registry.kinds.items()
+                 if kind in used or kind.partition(".")[0] in plugins}
         self.store = self.executor_plan.store(self.store_path, self.campaign, kinds)
         self.sandbox_factory = sandbox_factory
         self.resources = Resources(self.campaign, registry, sandbox_factory)

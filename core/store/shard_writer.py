@@ -70,8 +70,9 @@ class ShardWriter(StoreWriter):
             self._lock_file.close()
             raise
 
-    def connection(self) -> contextlib.closing[Any]:  # type: ignore[override]
-        """A read connection over the whole directory (every writer's commits), closed after the block."""
+    def connection(self, scan: bool = False) -> contextlib.closing[Any]:  # type: ignore[override]
+        """A read connection over the whole directory (every writer's commits), closed after the block: always an
+        in-memory DuckDB of its own, so `scan` changes nothing."""
         from synthloom.store.shard_views import open_views
 
         return contextlib.closing(open_views(self.directory))
