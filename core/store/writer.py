@@ -208,6 +208,7 @@ class StoreWriter:
                     con.execute("SET threads = 1")
                     try:
                         _write(con, taken)
+                        con.execute("CHECKPOINT")  # here, on one thread, rather than when the file is detached
                     finally:
                         con.execute("RESET threads")  # the setting is the process's DuckDB's, not this file's
             except BaseException:  # the rows go back to the buffers; their journal segments stay until committed
