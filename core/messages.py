@@ -108,6 +108,8 @@ class Message(BaseModel):
 
 def carried_bytes(message: Message) -> int:
     """The bytes of the images a message carries (what it weighs in an inbox or a resumed backlog)."""
+    if not _image_fields(type(message)):  # most kinds: every message passes here twice
+        return 0
     return sum(len(image.data) for image in message.images() if image.data)
 
 
@@ -192,11 +194,17 @@ _STRING = json.encoder.encode_basestring  # how _ENCODE_FOR_HASH writes a string
 
 def stable_hash(value: Any, length: int = ID_LENGTH) -> str:
     """A short hex digest of JSON-serialisable data, independent of dict ordering."""
-    return _digest(_ENCODE_FOR_HASH(value), length)
+    return hash_text(canonical_json(value), length)
 
 
-def _digest(blob: str, length: int) -> str:
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+def canonical_json(value: Any) -> str:
+    """The JSON text `stable_hash` digests: compact, keys sorted, UTF-8 kept."""
+    return _ENCODE_FOR_HASH(value)
+
+
+def hash_text(text: str, length: int = ID_LENGTH) -> str:
+    """`stable_hash` of a value whose `canonical_json` is `text` (for callers that keep the text too)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
 
 
 def derive_id(campaign: str, agent: str, config_hash: str, kind: str, parents: list[str], ordinal: int,
@@ -209,6 +217,6 @@ def derive_id(campaign: str, agent: str, config_hash: str, kind: str, parents: l
     # stable_hash([campaign, agent, config_hash, kind, sorted(parents), ordinal, salt]), the same bytes written
     # directly: every message takes this path, and the general encoder was a tenth of a replay campaign's time
     listed = ",".join(map(_STRING, sorted(parents)))
-    return _digest(f"[{_STRING(campaign)},{_STRING(agent)},{_STRING(config_hash)},{_STRING(kind)},[{listed}],"
+    return hash_text(f"[{_STRING(campaign)},{_STRING(agent)},{_STRING(config_hash)},{_STRING(kind)},[{listed}],"
                    f"{int(ordinal)},{_STRING(salt)}]", ID_LENGTH)
 

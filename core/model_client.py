@@ -112,7 +112,9 @@ class ModelClient:
         return await self._call("score", list(requests), ScoreResponse, self.backend.score)
 
     async def _call(self, op: str, requests: list[Any], response_type: type, call: Callable) -> list[Any]:
-        keys = [r.cache_key(self.backend.id) for r in requests]
+        # (cache key, request text) of each request: the text is what the key hashes, and what the store keeps
+        entries: list[tuple[str, str]] = [r.keyed(self.backend.id) for r in requests]
+        keys = [key for key, _ in entries]
         results: list[Any] = [None] * len(requests)
         missing: list[int] = []
         replayed: list[dict[str, Any]] = []
@@ -129,22 +131,22 @@ class ModelClient:
                 response = response_type.model_validate_json(hit)
                 response.cached = True
                 results[i] = response
-                replayed.append(self._row(op, key, requests[i], response, cached=True))
+                replayed.append(self._row(op, entries[i], response, cached=True))
         self._record(replayed)
         if missing:
             self.budget.check()
             stream = getattr(self.backend, f"{op}_stream", None)
             if stream is not None:
-                await self._fresh_stream(op, keys, requests, missing, stream, results)
+                await self._fresh_stream(op, entries, requests, missing, stream, results)
             elif getattr(self.backend, "independent_requests", False):
-                await asyncio.gather(*(self._fresh_batch(op, [keys[i]], [requests[i]], call, results, [i])
+                await asyncio.gather(*(self._fresh_batch(op, [entries[i]], [requests[i]], call, results, [i])
                                        for i in missing))
             else:
-                await self._fresh_batch(op, [keys[i] for i in missing], [requests[i] for i in missing], call,
+                await self._fresh_batch(op, [entries[i] for i in missing], [requests[i] for i in missing], call,
                                         results, missing)
         return results
 
-    async def _fresh_stream(self, op: str, keys: list[str], requests: list[Any], missing: list[int],
+    async def _fresh_stream(self, op: str, entries: list[tuple[str, str]], requests: list[Any], missing: list[int],
                             stream: Callable, results: list[Any]) -> None:
         """Per-request calls (APIs, billed one by one): each reply is recorded the moment it arrives, so that an
         interrupted batch keeps, and never pays again for, the calls that had finished."""
@@ -158,13 +160,13 @@ class ModelClient:
                     i = sent[position]
                     if not response.latency_ms:
                         response.latency_ms = (time.perf_counter() - started) * 1000
-                    self._record([self._accept(op, keys[i], requests[i], response, results, i)])
+                    self._record([self._accept(op, entries[i], response, results, i)])
             finally:  # a retry sends only what has not come back
                 todo[:] = [i for i in todo if results[i] is None]
 
         await self.retry.run(attempt)
 
-    async def _fresh_batch(self, op: str, keys: list[str], todo: list[Any], call: Callable, results: list[Any],
+    async def _fresh_batch(self, op: str, entries: list[tuple[str, str]], todo: list[Any], call: Callable, results: list[Any],
                            indexes: list[int]) -> None:
         started = time.perf_counter()
         fresh = await self.retry.run(lambda: call(todo))
@@ -174,19 +176,19 @@ class ModelClient:
                 f"backend {self.backend.id!r} returned {len(fresh)} responses for {len(todo)} requests"
             )
         rows = []
-        for i, key, request, response in zip(indexes, keys, todo, fresh):
+        for i, entry, response in zip(indexes, entries, fresh):
             if not response.latency_ms:
                 response.latency_ms = elapsed_ms / len(todo)
-            rows.append(self._accept(op, key, request, response, results, i))
+            rows.append(self._accept(op, entry, response, results, i))
         self._record(rows)
 
-    def _accept(self, op: str, key: str, request: Any, response: Any, results: list[Any],
+    def _accept(self, op: str, entry: tuple[str, str], response: Any, results: list[Any],
                 index: int) -> dict[str, Any]:
         results[index] = response
         self.budget.spend(response)
         if response.error is not None:
-            self._gave_up[key] = response.model_dump_json()
-        return self._row(op, key, request, response, cached=False)
+            self._gave_up[entry[0]] = response.model_dump_json()
+        return self._row(op, entry, response, cached=False)
 
     def _record(self, rows: list[dict[str, Any]]) -> None:
         """A batch's calls go to the store (and its journal) together: one write for the batch."""
@@ -197,14 +199,14 @@ class ModelClient:
             for row in rows:
                 self.on_call(row)
 
-    def _row(self, op: str, key: str, request: Any, response: Any, cached: bool) -> dict[str, Any]:
+    def _row(self, op: str, entry: tuple[str, str], response: Any, cached: bool) -> dict[str, Any]:
         return {
             "agent": self.agent,
             "model": self.name,
             "backend": self.backend.id,
             "op": op,
-            "request_hash": key,
-            "request": request.model_dump_json(),
+            "request_hash": entry[0],
+            "request": entry[1],
             "response": response.model_dump_json(),
             "prompt_tokens": getattr(response, "prompt_tokens", 0) or 0,
             "completion_tokens": getattr(response, "completion_tokens", 0) or 0,

@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthloom.errors import ItemError
-from synthloom.messages import Image, stable_hash
+from synthloom.messages import Image, canonical_json, hash_text
 
 
 class ChatMessage(BaseModel):
@@ -60,11 +60,15 @@ class GenerateRequest(BaseModel):
         return self.json_schema is not None or self.regex is not None or self.choice is not None
 
     def cache_key(self, backend_id: str) -> str:
+        return self.keyed(backend_id)[0]
+
+    def keyed(self, backend_id: str) -> tuple[str, str]:
+        """The cache key and the request as the JSON text the store keeps, made in one serialisation."""
         data = self.model_dump(mode="json")
         for name in _LATER_FIELDS:
             if data[name] is None:
                 del data[name]
-        return stable_hash([backend_id, data], length=32)
+        return _keyed([backend_id], data)
 
 
 class Generation(BaseModel):
@@ -123,7 +127,18 @@ class ScoreRequest(BaseModel):
             raise ValueError("a ScoreRequest needs a non-empty `continuation` (or `input_ids` and `target_start`)")
 
     def cache_key(self, backend_id: str) -> str:
-        return stable_hash([backend_id, "score", self.model_dump(mode="json")], length=32)
+        return self.keyed(backend_id)[0]
+
+    def keyed(self, backend_id: str) -> tuple[str, str]:
+        """The cache key and the request as the JSON text the store keeps, made in one serialisation."""
+        return _keyed([backend_id, "score"], self.model_dump(mode="json"))
+
+
+def _keyed(head: list[str], data: dict[str, Any]) -> tuple[str, str]:
+    """`stable_hash(head + [data], 32)`, and the canonical JSON of `data` that it hashes."""
+    text = canonical_json(data)
+    listed = "".join(canonical_json(item) + "," for item in head)
+    return hash_text(f"[{listed}{text}]", 32), text
 
 
 class ScoreResponse(BaseModel):

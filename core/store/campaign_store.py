@@ -188,9 +188,8 @@ class CampaignStore:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
-        writer.close()
-        with writer.connection() as con:
-            con.execute("UPDATE campaigns SET status = ?, updated_at = now() WHERE name = ?", [status, self.name])
+        writer.close(last=lambda con: con.execute("UPDATE campaigns SET status = ?, updated_at = now() WHERE name = ?",
+                                                  [status, self.name]))
 
 
 def load_messages(path: str | Path, kind: str, kinds: Mapping[str, type[Message]], campaign: str | None = None,

@@ -45,10 +45,13 @@ def opened(path: str | Path, *, read_only: bool, wait_s: float = 30.0, scan: boo
     The file is attached to this process's one in-memory DuckDB (`_hub`) and detached again: a new DuckDB instance
     costs about 45 ms to start, and the writer opens the store at every flush. `scan` is for reads of much of the
     store (what a resumed run reads at its start): they get an instance of their own, closed afterwards, because the
-    shared one keeps the memory its scans and joins used (a resumed run of 300k items: 340 against 210 MiB)."""
+    shared one keeps the memory its scans and joins used (a resumed run of 300k items: 340 against 210 MiB). Not for a
+    store under `OWN_INSTANCE_BYTES`, whose scans cost little memory: a new campaign's store is one, and an instance
+    costs about 40 ms to start, twice at every campaign's start."""
     path = _existing(Path(path), read_only)
     with path_lock(path):
-        if path.is_dir() or (scan and os.path.realpath(path) not in _ATTACHED):
+        own_instance = scan and os.path.realpath(path) not in _ATTACHED and _larger_than(path, OWN_INSTANCE_BYTES)
+        if path.is_dir() or own_instance:
             con = connect(path, read_only=read_only, wait_s=wait_s)
             try:
                 yield con
@@ -80,6 +83,16 @@ def opened(path: str | Path, *, read_only: bool, wait_s: float = 30.0, scan: boo
                     detaching.execute(f"DETACH {attached[0]}")
                 finally:
                     detaching.close()
+
+
+OWN_INSTANCE_BYTES = 32 * 1024 * 1024
+
+
+def _larger_than(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size > size
+    except FileNotFoundError:
+        return False
 
 
 # realpath -> [alias, read_only, depth]: a thread that opens a store again inside `opened` reuses its attachment

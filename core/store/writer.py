@@ -20,7 +20,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from synthloom.errors import StoreError
 from synthloom.messages import Message
@@ -223,13 +223,18 @@ class StoreWriter:
             self.rows_written += count
             return count
 
-    def close(self) -> None:
+    def close(self, last: Callable[[Any], None] | None = None) -> None:
+        """The last flush; `last(connection)` then runs in the same attachment of the file (a campaign records how
+        it ended), rather than in one of its own that would checkpoint and detach the file once more."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
         try:
-            self.flush()
+            with self.connection() as con:  # the flush's own open shares this one
+                self.flush()
+                if last is not None:
+                    last(con)
             self._journal.close()
         finally:
             self._lock_file.close()

@@ -67,3 +67,37 @@ def test_interrupted_batch_keeps_finished_calls_and_resume_does_not_pay_twice(tm
     assert resumed.calls == [] and all(r.cached for r in fast_only)
     _, rows = query(store, "SELECT cached, count(*) FROM model_calls GROUP BY 1 ORDER BY 1")
     assert rows == [(False, 5), (True, 5)]
+
+
+def test_the_cache_key_and_the_stored_request_are_those_stores_already_hold(tmp_path: Path) -> None:
+    """A store written before keeps hitting the cache: the key is the sha256 of [backend id, the request's fields
+    with `regex` and `choice` left out while unset], and the stored request is that JSON text of the fields."""
+    import hashlib
+    import json
+
+    from synthloom.backends.base import ChatMessage, ScoreRequest
+
+    def legacy(value: object) -> str:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    chat = GenerateRequest(messages=[ChatMessage(role="user", content="Écris « 1 »")], seed=7, n=2, stop=["\n"])
+    fields = chat.model_dump(mode="json")
+    del fields["regex"], fields["choice"]
+    assert chat.keyed("b") == (legacy(["b", fields]), json.dumps(fields, sort_keys=True, separators=(",", ":"),
+                                                                  ensure_ascii=False))
+    constrained = GenerateRequest(prompt="x", choice=["a"])
+    fields = constrained.model_dump(mode="json")
+    del fields["regex"]
+    assert constrained.cache_key("b") == legacy(["b", fields])
+    score = ScoreRequest(prefix="p", continuation="c")
+    assert score.cache_key("b") == legacy(["b", "score", score.model_dump(mode="json")])
+
+    store = tmp_path / "s.duckdb"
+    writer = StoreWriter(store, "c")
+    asyncio.run(ModelClient("default", SlowAPI(), "agent", writer, Budget()).generate([GenerateRequest(prompt="a")]))
+    writer.close()
+    _, [(key, request)] = query(store, "SELECT request_hash, request::VARCHAR FROM model_calls")
+    stored = GenerateRequest(prompt="a").model_dump(mode="json")
+    del stored["regex"], stored["choice"]
+    assert (key, json.loads(request)) == (GenerateRequest(prompt="a").cache_key("fake-api"), stored)

@@ -94,6 +94,18 @@ def test_ids_hash_the_documented_list(parents: list[str]) -> None:
         assert derive_id(*fields, parents, ordinal, salt) == stable_hash([*fields, sorted(parents), ordinal, salt])
 
 
+@pytest.mark.parametrize("keys", [(), ("id1",), ('q"uote', "\u00e9\u2028\x01", "\ud800"), ("id1", 3), (None,)])
+def test_sampling_seeds_hash_the_documented_list(keys: tuple) -> None:
+    """Seeds, like ids, must not change between versions (a resumed campaign would sample other replies): the hash
+    of the JSON list (campaign seed, agent, "sampling", keys)."""
+    from synthloom.context import Context
+    from synthloom.messages import stable_hash
+
+    for seed, agent in ((0, "gen"), (2**40, 'a"g\u00e9nt')):
+        ctx = Context(campaign="c", agent=agent, seed=seed, models={}, sandbox=None, default_model=None)
+        assert ctx.seed_for(*keys) == int(stable_hash([seed, agent, "sampling", list(keys)], length=8), 16)
+
+
 def test_rerun_on_a_finished_store_adds_nothing(tmp_path: Path, run_campaign) -> None:
     path = write_campaign(tmp_path, COUNT_SQUARE_SUM)
     _, store = run_campaign(path)

@@ -83,3 +83,23 @@ def test_a_campaign_store_is_written_without_pyarrow_or_pandas(tmp_path: Path) -
     with reading(tmp_path / "s.duckdb") as con:
         assert con.execute("SELECT count(*), any_value(cost) FROM model_calls").fetchone() == (1, None)
         assert con.execute("SELECT count(*) FROM messages").fetchone()[0] == 2
+
+
+def test_scans_of_a_large_store_get_an_instance_of_their_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resumed run's reads of a large store are done on a DuckDB instance closed afterwards (the shared one would
+    keep the memory of its scans); a small store's are done on the shared one, which is faster to open."""
+    from synthloom.store import connection
+
+    store = tmp_path / "s.duckdb"
+    StoreWriter(store, "c").close()
+
+    def database_of_a_scan() -> str:
+        with opened(store, read_only=True, scan=True) as con:
+            assert con.execute("SELECT count(*) FROM handled").fetchone()[0] == 0
+            return con.execute("SELECT current_database()").fetchone()[0]
+
+    assert database_of_a_scan().startswith("store_")  # attached to the shared instance under an alias
+    monkeypatch.setattr(connection, "OWN_INSTANCE_BYTES", store.stat().st_size - 1)
+    assert database_of_a_scan() == "store"
+    with reading(store):  # already attached to the shared instance: the scan shares it rather than open it twice
+        assert database_of_a_scan().startswith("store_")
