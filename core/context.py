@@ -7,21 +7,19 @@ Models come as `ModelClient`s (caching, retries, budget and call logging happen 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, TypeVar
 
 from synthloom.errors import ConfigError
-from synthloom.messages import hash_text, stable_hash
+from synthloom.messages import hash_text, json_string, stable_hash
 
 if TYPE_CHECKING:
     from synthloom.model_client import ModelClient
     from synthloom.sandboxing import SandboxClient
 
 T = TypeVar("T")
-_STRING = json.encoder.encode_basestring  # how stable_hash writes a string
 
 
 class Context:
@@ -63,8 +61,8 @@ class Context:
         """An integer seed for sampling backends, derived like `rng`."""
         if type(self.seed) is int and all(type(key) is str for key in keys):
             # the text stable_hash would encode, written directly: every sampled request of a campaign comes here
-            listed = ",".join(map(_STRING, keys))
-            return int(hash_text(f'[{self.seed},{_STRING(self.agent)},"sampling",[{listed}]]', 8), 16)
+            listed = ",".join(map(json_string, keys))
+            return int(hash_text(f'[{self.seed},{json_string(self.agent)},"sampling",[{listed}]]', 8), 16)
         return int(stable_hash([self.seed, self.agent, "sampling", list(keys)], length=8), 16)
 
     def with_round(self, round: int) -> "Context":

@@ -11,6 +11,8 @@ from typing import Iterable
 from synthloom.errors import PluginError
 from synthloom.messages import Dropped, Failure, Message, derive_id
 
+STAMPED = ("parents", "campaign", "agent", "id")  # the fields `stamp` sets
+
 
 def stamp(outputs: Iterable[object], batch: list[Message], *, campaign: str, agent: str, agent_type: str,
           config_hash: str, produces: frozenset[str], salt: str = "",
@@ -44,6 +46,3 @@ def stamp(outputs: Iterable[object], batch: list[Message], *, campaign: str, age
         message.__pydantic_fields_set__.update(STAMPED)
         stamped.append(message)
     return stamped
-
-
-STAMPED = ("parents", "campaign", "agent", "id")

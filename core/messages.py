@@ -189,7 +189,7 @@ class Record(Message):
 
 
 _ENCODE_FOR_HASH = compact_encoder(sort_keys=True, default=str)
-_STRING = json.encoder.encode_basestring  # how _ENCODE_FOR_HASH writes a string
+json_string = json.encoder.encode_basestring  # how `canonical_json` writes a string, for texts built by hand
 
 
 def stable_hash(value: Any, length: int = ID_LENGTH) -> str:
@@ -216,7 +216,7 @@ def derive_id(campaign: str, agent: str, config_hash: str, kind: str, parents: l
     """
     # stable_hash([campaign, agent, config_hash, kind, sorted(parents), ordinal, salt]), the same bytes written
     # directly: every message takes this path, and the general encoder was a tenth of a replay campaign's time
-    listed = ",".join(map(_STRING, sorted(parents)))
-    return hash_text(f"[{_STRING(campaign)},{_STRING(agent)},{_STRING(config_hash)},{_STRING(kind)},[{listed}],"
-                   f"{int(ordinal)},{_STRING(salt)}]", ID_LENGTH)
+    listed = ",".join(map(json_string, sorted(parents)))
+    return hash_text(f"[{json_string(campaign)},{json_string(agent)},{json_string(config_hash)},{json_string(kind)},"
+                     f"[{listed}],{int(ordinal)},{json_string(salt)}]", ID_LENGTH)
 

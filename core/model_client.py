@@ -166,8 +166,8 @@ class ModelClient:
 
         await self.retry.run(attempt)
 
-    async def _fresh_batch(self, op: str, entries: list[tuple[str, str]], todo: list[Any], call: Callable, results: list[Any],
-                           indexes: list[int]) -> None:
+    async def _fresh_batch(self, op: str, entries: list[tuple[str, str]], todo: list[Any], call: Callable,
+                           results: list[Any], indexes: list[int]) -> None:
         started = time.perf_counter()
         fresh = await self.retry.run(lambda: call(todo))
         elapsed_ms = (time.perf_counter() - started) * 1000
